@@ -1,0 +1,32 @@
+"""The protocol every text-to-speech engine follows, so the rest of the pipeline never names one."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Protocol
+
+
+class Notation:
+    """How an engine takes a pronunciation from the lexicon, inline in the text it is given."""
+
+    ESPEAK = "espeak"  # eSpeak NG's own phoneme mnemonics inside [[...]] (needs the espeakPHONEMES flag)
+    IPA = "ipa"  # IPA inside [[...]] (Piper)
+    TEXT = "text"  # no phonemes: a plain-letter respelling
+
+
+class Engine(Protocol):
+    """A text-to-speech engine. Instances are made inside the worker process that uses them."""
+
+    NAME: ClassVar[str]
+    NOTATION: ClassVar[str]
+    sample_rate: int
+
+    def synthesize(self, text: str) -> bytes:
+        """Speak one sentence of spoken text; return mono signed 16-bit little-endian PCM at sample_rate.
+
+        The audio is complete when this returns. Raises SynthesisError on failure, never returns silence.
+        """
+        ...
+
+    def identity(self) -> str:
+        """Everything that changes the audio besides the text (engine, version, voice, rate): a cache key part."""
+        ...

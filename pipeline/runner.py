@@ -1,0 +1,41 @@
+"""The one place that runs external programs: argv lists only, stdin closed, stderr kept for the error."""
+
+from __future__ import annotations
+
+import logging
+import shlex
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import MissingDependency, ToolError
+
+log = logging.getLogger(__name__)
+
+
+def run(argv: Sequence[str | Path], *, what: str, expect: Path | None = None,
+        timeout: float | None = None) -> subprocess.CompletedProcess[bytes]:
+    """Run `argv` (never through a shell) and return the finished process.
+
+    `what` says in plain words what the command was for; it leads the error message. With `expect`, a
+    zero exit that did not produce that non-empty file is a failure too.
+    """
+    args = [str(a) for a in argv]
+    log.debug("running: %s", shlex.join(args))
+    try:
+        proc = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout,
+                              check=False)
+    except FileNotFoundError as exc:
+        raise MissingDependency(f"{what}: cannot run {args[0]!r}: {exc.strerror}",
+                                fix="reinstall with `make setup`, or check the program path you set") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise ToolError(f"{what}: {Path(args[0]).name} did not finish within {timeout:.0f} s") from exc
+    stderr = proc.stderr.decode("utf-8", "replace")
+    if stderr:
+        log.debug("%s stderr:\n%s", Path(args[0]).name, stderr)
+    if proc.returncode != 0:
+        last = next((ln for ln in reversed(stderr.splitlines()) if ln.strip()), "no message")
+        raise ToolError(f"{what}: {Path(args[0]).name} exited with {proc.returncode}: {last.strip()}")
+    if expect is not None and (not expect.exists() or expect.stat().st_size == 0):
+        raise ToolError(f"{what}: {Path(args[0]).name} exited successfully but did not write {expect}")
+    return proc
