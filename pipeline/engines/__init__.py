@@ -1,0 +1,34 @@
+"""Text-to-speech engines behind one protocol (`base.Engine`), chosen by name."""
+
+from __future__ import annotations
+
+from ..errors import InputError
+from .base import Engine, Notation
+from .espeak import EspeakEngine
+from .silent import SilentEngine
+
+ENGINES: dict[str, type] = {cls.NAME: cls for cls in (EspeakEngine, SilentEngine)}
+ALIASES = {"pyttsx3": "espeak", "espeak-ng": "espeak", "none": "silent"}
+DEFAULT = "espeak"
+
+
+def engine_class(name: str) -> type:
+    """The engine class for `name`; an unknown name is answered with the valid ones."""
+    key = ALIASES.get(name.lower(), name.lower())
+    if key not in ENGINES:
+        raise InputError(f"unknown engine {name!r}", fix=f"choose one of: {', '.join(sorted(ENGINES))}")
+    return ENGINES[key]
+
+
+def make_engine(name: str, *, voice: str | None = None, rate: int | None = None) -> Engine:
+    """Create an engine in this process (call it inside a worker, never before forking)."""
+    cls = engine_class(name)
+    kwargs = {}
+    if voice:
+        kwargs["voice"] = voice
+    if rate:
+        kwargs["rate"] = rate
+    return cls(**kwargs)
+
+
+__all__ = ["DEFAULT", "ENGINES", "Engine", "Notation", "engine_class", "make_engine"]
