@@ -10,8 +10,9 @@ class AudiobookError(Exception):
 
     exit_code = 1
 
-    def __init__(self, message: str, *, path: Path | str | None = None, line: int | None = None,
-                 fix: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, path: Path | str | None = None, line: int | None = None, fix: str | None = None
+    ) -> None:
         self.message = message
         self.path = Path(path) if path is not None else None
         self.line = line

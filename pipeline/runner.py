@@ -13,8 +13,9 @@ from .errors import MissingDependency, ToolError
 log = logging.getLogger(__name__)
 
 
-def run(argv: Sequence[str | Path], *, what: str, expect: Path | None = None,
-        timeout: float | None = None) -> subprocess.CompletedProcess[bytes]:
+def run(
+    argv: Sequence[str | Path], *, what: str, expect: Path | None = None, timeout: float | None = None
+) -> subprocess.CompletedProcess[bytes]:
     """Run `argv` (never through a shell) and return the finished process.
 
     `what` says in plain words what the command was for; it leads the error message. With `expect`, a
@@ -23,11 +24,14 @@ def run(argv: Sequence[str | Path], *, what: str, expect: Path | None = None,
     args = [str(a) for a in argv]
     log.debug("running: %s", shlex.join(args))
     try:
-        proc = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout,
-                              check=False)
+        proc = subprocess.run(
+            args, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout, check=False
+        )
     except FileNotFoundError as exc:
-        raise MissingDependency(f"{what}: cannot run {args[0]!r}: {exc.strerror}",
-                                fix="reinstall with `make setup`, or check the program path you set") from exc
+        raise MissingDependency(
+            f"{what}: cannot run {args[0]!r}: {exc.strerror}",
+            fix="reinstall with `make setup`, or check the program path you set",
+        ) from exc
     except subprocess.TimeoutExpired as exc:
         raise ToolError(f"{what}: {Path(args[0]).name} did not finish within {timeout:.0f} s") from exc
     stderr = proc.stderr.decode("utf-8", "replace")

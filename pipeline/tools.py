@@ -23,19 +23,25 @@ def ffmpeg() -> Path:
     if chosen:
         path = Path(chosen)
         if not (path.is_file() and os.access(path, os.X_OK)):
-            raise MissingDependency(f"AUDIOBOOK_FFMPEG points at {chosen!r}, which is not an executable file",
-                                    fix="set AUDIOBOOK_FFMPEG to an ffmpeg binary, or unset it")
+            raise MissingDependency(
+                f"AUDIOBOOK_FFMPEG points at {chosen!r}, which is not an executable file",
+                fix="set AUDIOBOOK_FFMPEG to an ffmpeg binary, or unset it",
+            )
         return path
     try:
         import imageio_ffmpeg
     except ImportError as exc:
-        raise MissingDependency("imageio-ffmpeg is not installed, so there is no ffmpeg",
-                                fix="run `make setup` (or `pip install imageio-ffmpeg`)") from exc
+        raise MissingDependency(
+            "imageio-ffmpeg is not installed, so there is no ffmpeg",
+            fix="run `make setup` (or `pip install imageio-ffmpeg`)",
+        ) from exc
     try:
         return Path(imageio_ffmpeg.get_ffmpeg_exe())
     except RuntimeError as exc:
-        raise MissingDependency(f"imageio-ffmpeg found no ffmpeg binary: {exc}",
-                                fix="reinstall it with `pip install --force-reinstall imageio-ffmpeg`") from exc
+        raise MissingDependency(
+            f"imageio-ffmpeg found no ffmpeg binary: {exc}",
+            fix="reinstall it with `pip install --force-reinstall imageio-ffmpeg`",
+        ) from exc
 
 
 @functools.cache
@@ -47,15 +53,21 @@ def espeak_paths() -> tuple[Path, Path]:
         try:
             import espeakng_loader
         except ImportError as exc:
-            raise MissingDependency("espeakng-loader is not installed, so there is no eSpeak NG",
-                                    fix="run `make setup` (or `pip install espeakng-loader`)") from exc
+            raise MissingDependency(
+                "espeakng-loader is not installed, so there is no eSpeak NG",
+                fix="run `make setup` (or `pip install espeakng-loader`)",
+            ) from exc
         lib = lib or espeakng_loader.get_library_path()
         data = data or espeakng_loader.get_data_path()
     lib_path, data_path = Path(lib), Path(data)
     if not lib_path.is_file():
-        raise MissingDependency(f"the eSpeak NG library {lib_path} does not exist",
-                                fix="unset AUDIOBOOK_ESPEAK_LIBRARY or point it at libespeak-ng")
+        raise MissingDependency(
+            f"the eSpeak NG library {lib_path} does not exist",
+            fix="unset AUDIOBOOK_ESPEAK_LIBRARY or point it at libespeak-ng",
+        )
     if not (data_path / "phontab").is_file():
-        raise MissingDependency(f"{data_path} is not an espeak-ng-data folder (it has no phontab)",
-                                fix="unset AUDIOBOOK_ESPEAK_DATA or point it at an espeak-ng-data folder")
+        raise MissingDependency(
+            f"{data_path} is not an espeak-ng-data folder (it has no phontab)",
+            fix="unset AUDIOBOOK_ESPEAK_DATA or point it at an espeak-ng-data folder",
+        )
     return lib_path, data_path

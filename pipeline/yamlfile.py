@@ -38,13 +38,18 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = Fal
         try:
             hash(key)
         except TypeError:
-            raise ConfigError("a key here is a list or mapping; keys must be plain text",
-                              path=loader.name, line=key_node.start_mark.line + 1) from None
+            raise ConfigError(
+                "a key here is a list or mapping; keys must be plain text",
+                path=loader.name,
+                line=key_node.start_mark.line + 1,
+            ) from None
         if key in result:
             raise ConfigError(
                 f"{key!r} is given twice (first on line {result.lines[key]}); YAML would keep only the last",
-                path=loader.name, line=key_node.start_mark.line + 1,
-                fix="merge the two entries into one")
+                path=loader.name,
+                line=key_node.start_mark.line + 1,
+                fix="merge the two entries into one",
+            )
         result[key] = loader.construct_object(value_node, deep=True)
         result.lines[key] = key_node.start_mark.line + 1
     return result
@@ -61,8 +66,9 @@ def load(path: Path) -> Any:
         raise ConfigError("file not found", path=path) from None
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise ConfigError("not valid UTF-8 text", path=path, line=line,
-                          fix="save the file as UTF-8") from None
+        raise ConfigError(
+            "not valid UTF-8 text", path=path, line=line, fix="save the file as UTF-8"
+        ) from None
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror}", path=path) from None
     loader = _Loader(text)

@@ -43,12 +43,16 @@ def binding() -> tuple[ModuleType, int]:
     try:
         from pyttsx3.drivers import _espeak
     except (ImportError, RuntimeError, OSError) as exc:
-        raise MissingDependency(f"pyttsx3 could not load eSpeak NG from {lib}: {exc}",
-                                fix="run `make setup`, or set AUDIOBOOK_ESPEAK_LIBRARY") from exc
+        raise MissingDependency(
+            f"pyttsx3 could not load eSpeak NG from {lib}: {exc}",
+            fix="run `make setup`, or set AUDIOBOOK_ESPEAK_LIBRARY",
+        ) from exc
     rate = _espeak.Initialize(_espeak.AUDIO_OUTPUT_SYNCHRONOUS, 1000, str(data.parent).encode(), 0)
     if rate <= 0:
-        raise MissingDependency(f"eSpeak NG failed to initialise with its data at {data}",
-                                fix="check AUDIOBOOK_ESPEAK_DATA, or reinstall espeakng-loader")
+        raise MissingDependency(
+            f"eSpeak NG failed to initialise with its data at {data}",
+            fix="check AUDIOBOOK_ESPEAK_DATA, or reinstall espeakng-loader",
+        )
     _espeak.SetSynthCallback(_on_samples)
     return _espeak, rate
 
@@ -93,12 +97,16 @@ class EspeakEngine:
 
     def __post_init__(self) -> None:
         if not 80 <= self.rate <= 450:
-            raise InputError(f"speaking rate {self.rate} wpm is out of range",
-                             fix="choose --rate between 80 and 450 words per minute (175 is eSpeak's default)")
+            raise InputError(
+                f"speaking rate {self.rate} wpm is out of range",
+                fix="choose --rate between 80 and 450 words per minute (175 is eSpeak's default)",
+            )
         espeak, self.sample_rate = binding()
         if espeak.SetVoiceByName(self.voice.encode()) != espeak.EE_OK:
-            raise InputError(f"eSpeak NG has no voice {self.voice!r}",
-                             fix="run `audiobook voices` to list them (e.g. en-us, en-gb, en-gb-x-rp)")
+            raise InputError(
+                f"eSpeak NG has no voice {self.voice!r}",
+                fix="run `audiobook voices` to list them (e.g. en-us, en-gb, en-gb-x-rp)",
+            )
         espeak.SetParameter(espeak.RATE, self.rate, 0)
         # Read it back: the rate must really be in force, not only requested (pyttsx3's getProperty is unreliable).
         # (pyttsx3's GetParameter prototype omits the `current` argument, so call the C function directly.)

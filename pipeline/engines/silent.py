@@ -30,4 +30,6 @@ class SilentEngine:
         # A faint, text-dependent level keeps the audio from being digital zero (which some loudness meters and
         # encoders treat specially) while staying inaudible (about -80 dBFS).
         level = 2 + hashlib.blake2b(text.encode(), digest_size=1).digest()[0] % 2
-        return (level.to_bytes(2, "little", signed=True) + (-level).to_bytes(2, "little", signed=True)) * (samples // 2)
+        return (level.to_bytes(2, "little", signed=True) + (-level).to_bytes(2, "little", signed=True)) * (
+            samples // 2
+        )
