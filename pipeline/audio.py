@@ -1,0 +1,142 @@
+"""Audio stage: a chapter's sentences joined with natural pauses, then brought to a consistent loudness.
+
+Sentences arrive as mono 16-bit PCM. pydub trims each one's own leading and trailing silence so that the
+pauses are ours and the same for every engine; the chapter is joined once from raw data (pydub's `+` copies
+the whole chapter on every join). Loudness: each chapter is measured (EBU R128, ffmpeg's loudnorm analysis),
+given the gain that brings it to -18 LUFS, and passed through a look-ahead limiter at -4 dBFS, so the
+decoded book has integrated loudness -18 LUFS ±1 and sample peaks below -3 dBFS.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydub import AudioSegment
+from pydub.silence import detect_leading_silence
+
+from . import runner, tools
+from .errors import ToolError
+
+log = logging.getLogger(__name__)
+
+TARGET_LUFS = -18.0
+LIMIT_DBFS = -4.0  # one dB below the -3 dBFS ceiling: AAC encoding lets peaks overshoot a little
+SILENCE_LUFS = (
+    -50.0
+)  # a chapter quieter than this is silence (the silent engine): no gain, or we'd amplify hiss
+MAX_GAIN_DB = 24.0
+
+
+@dataclass(frozen=True, slots=True)
+class Pauses:
+    """Silences in milliseconds. A narrator breathes between sentences and rests between paragraphs."""
+
+    lead_in: int = 300  # before the chapter title, so a player's chapter jump doesn't clip the first word
+    after_title: int = 1200
+    sentence: int = 450
+    paragraph: int = 1000
+    chapter_end: int = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Pause:
+    ms: int
+
+
+def _segment(pcm: bytes, sample_rate: int) -> AudioSegment:
+    return AudioSegment(data=pcm, sample_width=2, frame_rate=sample_rate, channels=1)
+
+
+def trim(pcm: bytes, *, sample_rate: int, threshold_dbfs: float = -50.0, keep_ms: int = 20) -> bytes:
+    """`pcm` without its leading and trailing silence (keeping `keep_ms` of each so onsets stay soft)."""
+    seg = _segment(pcm, sample_rate)
+    if len(seg) == 0:
+        return pcm
+    start = max(0, detect_leading_silence(seg, silence_threshold=threshold_dbfs) - keep_ms)
+    end = len(seg) - max(0, detect_leading_silence(seg.reverse(), silence_threshold=threshold_dbfs) - keep_ms)
+    if end <= start:
+        return pcm  # all below the threshold (the silent engine): keep its length, which is the point of it
+    return seg[start:end].raw_data
+
+
+def join(pieces: Iterable[bytes | Pause], *, sample_rate: int) -> bytes:
+    """Join speech (PCM bytes) and pauses into one chapter's PCM, in one linear pass."""
+    parts: list[bytes] = []
+    for piece in pieces:
+        if isinstance(piece, Pause):
+            parts.append(AudioSegment.silent(duration=piece.ms, frame_rate=sample_rate).raw_data)
+        else:
+            parts.append(piece)
+    return b"".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Loudness:
+    integrated_lufs: float
+    true_peak_dbtp: float
+
+
+def measure(path: Path, *, sample_rate: int | None = None) -> Loudness:
+    """Integrated loudness and true peak of an audio file (raw PCM if `sample_rate` is given), per EBU R128."""
+    fmt = ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1"] if sample_rate else []
+    proc = runner.run(
+        [
+            tools.ffmpeg(),
+            "-hide_banner",
+            "-nostats",
+            *fmt,
+            "-i",
+            path,
+            "-af",
+            "loudnorm=print_format=json",
+            "-f",
+            "null",
+            "-",
+        ],
+        what=f"measuring the loudness of {path.name}",
+    )
+    stderr = proc.stderr.decode("utf-8", "replace")
+    match = re.search(r"\{[^{}]*\"input_i\"[^{}]*\}", stderr)
+    if not match:
+        raise ToolError(f"ffmpeg printed no loudness measurement for {path}")
+    data = json.loads(match.group(0))
+
+    def number(name: str) -> float:
+        value = data.get(name, "-inf")
+        return float("-inf") if value in ("-inf", "inf", "nan") else float(value)
+
+    return Loudness(integrated_lufs=number("input_i"), true_peak_dbtp=number("input_tp"))
+
+
+def normalise(src: Path, dest: Path, *, sample_rate: int) -> Loudness:
+    """Write `src` (raw PCM) to `dest` at the target loudness with peaks limited; return what was measured."""
+    before = measure(src, sample_rate=sample_rate)
+    if before.integrated_lufs < SILENCE_LUFS:
+        gain = 0.0
+    else:
+        gain = max(-MAX_GAIN_DB, min(MAX_GAIN_DB, TARGET_LUFS - before.integrated_lufs))
+    limit = 10 ** (LIMIT_DBFS / 20)
+    raw = ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1"]
+    runner.run(
+        [
+            tools.ffmpeg(),
+            "-hide_banner",
+            "-nostats",
+            "-y",
+            *raw,
+            "-i",
+            src,
+            "-af",
+            f"volume={gain:.2f}dB,alimiter=limit={limit:.4f}:attack=5:release=50:level=false:latency=true",
+            *raw,
+            dest,
+        ],
+        what=f"setting the loudness of {src.name}",
+        expect=dest,
+    )
+    return before

@@ -1,0 +1,239 @@
+"""The `audiobook` command: a thin shell that parses options, calls the library and maps errors to exit codes.
+
+Exit codes: 0 success, 1 a tool or engine failed, 2 bad input or usage, 3 a missing dependency, 130 Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .errors import AudiobookError, InputError
+
+log = logging.getLogger("pipeline")
+
+
+# --- progress on the terminal ---------------------------------------------------------------------------
+class TerminalReporter:
+    """Progress bars with an ETA on a terminal; one plain line per step otherwise; nothing with --quiet."""
+
+    def __init__(self, *, quiet: bool = False, stream=sys.stderr) -> None:
+        self.quiet = quiet
+        self.stream = stream
+        self.tty = stream.isatty()
+        self._bar = None
+        self._stage = ""
+
+    def start(self, stage: str, total: int, unit: str) -> None:
+        self._stage = stage
+        if self.quiet:
+            return
+        if self.tty and total:
+            from tqdm import tqdm
+
+            self._bar = tqdm(
+                total=total,
+                desc=stage,
+                unit=f" {unit}" if unit else "it",
+                file=self.stream,
+                dynamic_ncols=True,
+            )
+        else:
+            print(f"{stage}…" + (f" ({total} {unit}s)" if total else ""), file=self.stream, flush=True)
+
+    def advance(self, steps: int = 1) -> None:
+        if self._bar is not None:
+            self._bar.update(steps)
+
+    def finish(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+    def note(self, message: str) -> None:
+        if not self.quiet:
+            print(message, file=self.stream, flush=True)
+
+
+# --- commands ---------------------------------------------------------------------------------------------
+def _cmd_build(args: argparse.Namespace) -> int:
+    from .build import BuildOptions, build
+
+    options = BuildOptions(
+        source=args.source,
+        output_dir=args.output,
+        lexicon=args.lexicon,
+        engine=args.engine,
+        voice=args.voice,
+        rate=args.rate,
+        cache_dir=args.cache,
+        jobs=args.jobs,
+    )
+    reporter = TerminalReporter(quiet=args.quiet)
+    result = build(options, reporter=reporter)
+    minutes, seconds = divmod(round(result.duration), 60)
+    hours, minutes = divmod(minutes, 60)
+    applied = sum(result.lexicon_uses.values())
+    reporter.note(
+        f"Done in {result.seconds:.1f} s: {result.chapters} chapters, {hours}:{minutes:02d}:{seconds:02d}, "
+        f"{result.size / 1e6:.1f} MB; {result.synthesized:,} of {result.sentences:,} sentences synthesized, "
+        f"{result.chapters_rendered} of {result.chapters} chapters rendered; "
+        f"lexicon: {len(result.lexicon_uses)} entries applied {applied:,} times"
+    )
+    print(result.path)
+    return 0
+
+
+def _cmd_chapters(args: argparse.Namespace) -> int:
+    from . import source
+
+    loaded = source.load(args.source)
+    rows = [
+        {"number": i, "title": c.title, "words": c.words, "kind": c.kind.value, "source": str(c.where)}
+        for i, c in enumerate(loaded.book.chapters, 1)
+    ]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    width = max((len(r["title"]) for r in rows), default=10)
+    for r in rows:
+        print(f"{r['number']:>4}  {r['title']:<{width}}  {r['words']:>7,} words  {r['source']}")
+    print(f"{len(rows)} chapters, {loaded.book.words:,} words")
+    return 0
+
+
+def _cmd_spoken(args: argparse.Namespace) -> int:
+    from . import source, speech
+    from .engines import engine_class
+    from .lexicon import Lexicon
+    from .narration import narrate
+
+    notation = engine_class(args.engine).NOTATION
+    src = args.source
+    lexicon_file = source.lexicon_path(src if src.exists() else Path.cwd(), args.lexicon)
+    lexicon = Lexicon.load(lexicon_file) if lexicon_file else Lexicon.empty()
+    if args.text is not None:
+        for sentence in speech.sentences(args.text):
+            print(lexicon.apply(sentence.spoken, notation=notation).text)
+        return 0
+    loaded = source.load(src)
+    scripts = narrate(loaded.book, lexicon=lexicon, notation=notation)
+    if args.chapter is not None and not 1 <= args.chapter <= len(scripts):
+        raise InputError(
+            f"there is no chapter {args.chapter}", fix=f"choose a number from 1 to {len(scripts)}"
+        )
+    for script in scripts:
+        if args.chapter is not None and script.number != args.chapter:
+            continue
+        print(f"## {script.number}. {script.title}  ({script.where})")
+        for line in script.lines:
+            print(line.spoken)
+        print()
+    return 0
+
+
+def _cmd_voices(args: argparse.Namespace) -> int:
+    from .engines.espeak import voices
+
+    for name in voices():
+        print(name)
+    return 0
+
+
+# --- parsing --------------------------------------------------------------------------------------------
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="audiobook",
+        description=("Turn a plain-text manuscript into a chaptered, tagged M4B audiobook, offline."),
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every step and show tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def source_arg(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "source",
+            nargs="?",
+            type=Path,
+            default=Path("script"),
+            help="manuscript folder or .txt file (default: script/)",
+        )
+
+    def engine_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--lexicon",
+            type=Path,
+            help="pronunciation lexicon (default: pronunciations.yaml beside "
+            "the manuscript, else in the current folder)",
+        )
+        p.add_argument("--engine", default="espeak", help="text-to-speech engine: espeak (default) or silent")
+
+    p = sub.add_parser(
+        "build",
+        help="build the audiobook",
+        description="Build SOURCE into an M4B audiobook. "
+        "Prints the path of the finished file as the last line.",
+    )
+    source_arg(p)
+    p.add_argument(
+        "-o", "--output", type=Path, default=Path("output"), help="output folder (default: output/)"
+    )
+    engine_args(p)
+    p.add_argument("--voice", help="engine voice, e.g. en-us, en-gb (see `audiobook voices`)")
+    p.add_argument("--rate", type=int, help="speaking rate in words per minute (default 175)")
+    p.add_argument(
+        "--cache", type=Path, help="cache folder (default: $AUDIOBOOK_CACHE or ~/.cache/audiobook-pipeline)"
+    )
+    p.add_argument("-j", "--jobs", type=int, help="worker processes (default: one per core)")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only the path of the finished book")
+    p.set_defaults(func=_cmd_build)
+
+    p = sub.add_parser(
+        "chapters",
+        help="list the chapters found in the manuscript",
+        description="List the detected chapters with word counts and where each starts.",
+    )
+    source_arg(p)
+    p.add_argument("--json", action="store_true", help="print a JSON list of {title, words, ...}")
+    p.set_defaults(func=_cmd_chapters)
+
+    p = sub.add_parser(
+        "spoken",
+        help="show exactly what the engine will be given",
+        description="Print the text handed to the engine, after normalisation and the lexicon.",
+    )
+    source_arg(p)
+    engine_args(p)
+    p.add_argument("--chapter", type=int, help="only this chapter (1-based)")
+    p.add_argument("--text", help="normalise this text instead of the manuscript")
+    p.set_defaults(func=_cmd_spoken)
+
+    p = sub.add_parser("voices", help="list the eSpeak NG voices")
+    p.set_defaults(func=_cmd_voices)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        return args.func(args)
+    except AudiobookError as exc:
+        if args.verbose:
+            log.exception("failed")
+        print(f"audiobook: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("audiobook: interrupted; finished work is kept in the cache", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

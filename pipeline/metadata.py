@@ -1,0 +1,132 @@
+"""The book's metadata file (script/book.yaml): what players show, the voice, and chapter-detection overrides.
+
+Anything not given falls back to what the text itself says (a Gutenberg header, the front matter), and
+then to the file name, so a bare .txt file still builds.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from . import yamlfile
+from .errors import ConfigError
+from .model import Metadata
+
+log = logging.getLogger(__name__)
+
+METADATA_NAMES = ("book.yaml", "book.yml", "metadata.yaml", "metadata.yml")
+
+_TEXT_FIELDS = (
+    "title",
+    "author",
+    "translator",
+    "year",
+    "language",
+    "description",
+    "voice",
+    "narrator",
+    "genre",
+    "copyright",
+    "publisher",
+)
+KNOWN_KEYS = (*_TEXT_FIELDS, "rate", "cover", "chapters")
+
+
+@dataclass(frozen=True, slots=True)
+class MetadataFile:
+    """What the metadata file says: the fields it sets, its `chapters:` value (for detection overrides), where."""
+
+    values: dict[str, Any]
+    chapters: Any = None
+    chapters_line: int = 0
+    path: Path | None = None
+
+
+def find(folder: Path) -> Path | None:
+    """The metadata file in a manuscript folder, if there is one."""
+    for name in METADATA_NAMES:
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def read(path: Path | None) -> MetadataFile:
+    """Read and validate a metadata file; ConfigError with the line for anything wrong."""
+    if path is None:
+        return MetadataFile(values={})
+    data = yamlfile.load(path)
+    if data is None:
+        return MetadataFile(values={}, path=path)
+    if not isinstance(data, dict):
+        raise ConfigError(
+            "the metadata file must be a mapping of keys such as `title:` and `author:`",
+            path=path,
+            line=1,
+            fix="see script/book.yaml in the project for an example",
+        )
+    lines = getattr(data, "lines", {})
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        line = lines.get(key)
+        if key not in KNOWN_KEYS:
+            raise ConfigError(
+                f"unknown key {key!r}", path=path, line=line, fix=f"use one of: {', '.join(KNOWN_KEYS)}"
+            )
+        if key == "chapters":
+            continue
+        if value is None:
+            continue
+        if key == "rate":
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise ConfigError(
+                    f"rate must be a whole number of words per minute, not {value!r}",
+                    path=path,
+                    line=line,
+                    fix="write e.g. `rate: 175`",
+                )
+            values[key] = value
+        elif key == "cover":
+            if not isinstance(value, str) or not value.strip():
+                raise ConfigError(
+                    "cover must be the name of an image file",
+                    path=path,
+                    line=line,
+                    fix="write e.g. `cover: cover.jpg` (relative to this file)",
+                )
+            cover = (path.parent / value).resolve()
+            if not cover.is_file():
+                raise ConfigError(
+                    f"the cover image {cover} does not exist",
+                    path=path,
+                    line=line,
+                    fix="put the image beside the metadata file, or remove the `cover:` line",
+                )
+            values[key] = cover
+        else:
+            if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+                raise ConfigError(
+                    f"{key} must be text, not {type(value).__name__}",
+                    path=path,
+                    line=line,
+                    fix=f'write it as `{key}: "..."`',
+                )
+            text = str(value).strip()
+            if "\x00" in text:
+                raise ConfigError(f"{key} contains a NUL character", path=path, line=line, fix="remove it")
+            values[key] = text
+    return MetadataFile(
+        values=values, chapters=data.get("chapters"), chapters_line=lines.get("chapters", 0), path=path
+    )
+
+
+def resolve(given: MetadataFile, *, guessed: dict[str, str | None], fallback_title: str) -> Metadata:
+    """Metadata from the file, else from what the text says (`guessed`), else from the file name."""
+    merged: dict[str, Any] = {k: v for k, v in guessed.items() if v}
+    merged.update(given.values)
+    merged.setdefault("title", fallback_title)
+    merged.setdefault("author", "Unknown author")
+    known = {f.name for f in fields(Metadata)}
+    return Metadata(**{k: v for k, v in merged.items() if k in known})

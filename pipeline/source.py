@@ -1,0 +1,86 @@
+"""Finds a book's files and reads them into a `Book`: manuscript text, metadata file, lexicon path.
+
+SOURCE is a manuscript folder (its text files in name order, its book.yaml, its pronunciations.yaml) or a
+single text file. The lexicon is the one given, else pronunciations.yaml beside the manuscript, else the
+one in the current folder, else none.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import manuscript, metadata, structure
+from .errors import InputError
+from .model import Book
+
+log = logging.getLogger(__name__)
+
+LEXICON_NAME = "pronunciations.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    book: Book
+    dropped: tuple[structure.Dropped, ...]
+    metadata_path: Path | None
+
+
+def folder_of(source: Path) -> Path:
+    return source if source.is_dir() else source.parent
+
+
+def lexicon_path(source: Path, given: Path | None = None) -> Path | None:
+    """The lexicon to use: `given`, else beside the manuscript, else in the current folder, else None."""
+    if given is not None:
+        if not given.is_file():
+            raise InputError(
+                f"the lexicon {given} does not exist",
+                path=given,
+                fix="check the --lexicon path, or leave it out to use pronunciations.yaml",
+            )
+        return given
+    for candidate in (folder_of(source) / LEXICON_NAME, Path.cwd() / LEXICON_NAME):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load(source: Path) -> Loaded:
+    """Read the manuscript at `source` (folder or file) into a Book with resolved metadata."""
+    if not source.exists():
+        raise InputError(
+            "no such file or folder",
+            path=source,
+            fix="give a manuscript folder (like script/) or a .txt file",
+        )
+    files = manuscript.manuscript_files(source)
+    meta_path = metadata.find(folder_of(source))
+    meta_file = metadata.read(meta_path)
+    overrides = None
+    if meta_file.chapters is not None and meta_path is not None:
+        overrides = structure.overrides_from_yaml(
+            meta_file.chapters, path=meta_path, line=meta_file.chapters_line
+        )
+    chapters = []
+    dropped = []
+    guessed: dict[str, str | None] = {}
+    for path in files:
+        detected = structure.detect_chapters(manuscript.read_text(path), path=path, overrides=overrides)
+        chapters.extend(detected.chapters)
+        dropped.extend(detected.dropped)
+        if not guessed:
+            g = detected.guessed
+            guessed = {"title": g.title, "author": g.author, "translator": g.translator, "year": g.year}
+    if not chapters:
+        raise InputError(
+            "no text to read was found in the manuscript",
+            path=files[0],
+            fix="check that the file holds the book's text, not only a licence or contents list",
+        )
+    meta = metadata.resolve(
+        meta_file, guessed=guessed, fallback_title=files[0].stem.replace("-", " ").title()
+    )
+    book = Book(metadata=meta, chapters=tuple(chapters), source=source, files=files)
+    return Loaded(book=book, dropped=tuple(dropped), metadata_path=meta_path)
