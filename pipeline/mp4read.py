@@ -1,0 +1,251 @@
+"""Reading an M4B back the way players do: duration, tags, cover and each chapter format on its own.
+
+mutagen reads tags and Nero chapters; the QuickTime chapter track (the only one Apple Books reads) and
+the edit-list-corrected duration come from a small box walker here, so neither format can hide the other.
+"""
+
+from __future__ import annotations
+
+import logging
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
+
+from . import tools
+from .errors import ToolError
+from .runner import run
+
+log = logging.getLogger(__name__)
+
+Chapters = tuple[tuple[str, float], ...]  # (title, start in seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadBack:
+    """What a player finds in an M4B file."""
+
+    duration: float  # seconds, from the movie header: the edit list has already cut the AAC priming
+    media_duration: float  # mutagen's `info.length`: the audio track's media, priming included
+    sample_rate: int
+    channels: int
+    codec: str
+    brand: str  # the ftyp major brand, "M4B " for an audiobook
+    tags: dict[str, list[str | int]]  # atom name -> values; freeform atoms decoded as UTF-8; no cover
+    cover: bytes | None
+    cover_format: str | None  # "jpeg" or "png"
+    nero_chapters: Chapters  # from `moov/udta/chpl`, as mutagen (VLC, Android players) reads them
+    quicktime_chapters: Chapters  # from the text track that `tref/chap` points at (Apple)
+
+
+def read_back(path: Path) -> ReadBack:
+    """Everything a player reads from `path`. Raises ValueError if it is not an MP4 file."""
+    mp4 = MP4(path)
+    tags: dict[str, list[str | int]] = {}
+    cover: bytes | None = None
+    cover_format: str | None = None
+    for key, values in (mp4.tags or {}).items():
+        if key == "covr":
+            cover = bytes(values[0])
+            cover_format = "png" if values[0].imageformat == MP4Cover.FORMAT_PNG else "jpeg"
+            continue
+        tags[key] = [_plain(v) for v in values]
+    with path.open("rb") as fh:
+        head = fh.read(12)
+    brand = head[8:12].decode("latin-1") if head[4:8] == b"ftyp" else ""
+    return ReadBack(
+        duration=movie_duration(path),
+        media_duration=mp4.info.length,
+        sample_rate=mp4.info.sample_rate,
+        channels=mp4.info.channels,
+        codec=mp4.info.codec,
+        brand=brand,
+        tags=tags,
+        cover=cover,
+        cover_format=cover_format,
+        nero_chapters=tuple((c.title, c.start) for c in (mp4.chapters or ())),
+        quicktime_chapters=quicktime_chapters(path),
+    )
+
+
+def decode_errors(path: Path) -> str:
+    """What ffmpeg complains about while decoding all of `path`'s audio: empty means it decodes cleanly."""
+    try:
+        proc = run(
+            [tools.ffmpeg(), "-hide_banner", "-nostats", "-v", "error", "-i", path, "-f", "null", "-"],
+            what=f"decoding {path.name}",
+        )
+    except ToolError as exc:
+        return str(exc)
+    return proc.stderr.decode("utf-8", "replace").strip()
+
+
+def movie_duration(path: Path) -> float:
+    """The presentation length in seconds from `mvhd`, which ffmpeg sets from the edit lists."""
+    mvhd = _find(_moov(path), b"mvhd")
+    if mvhd is None:
+        raise ValueError(f"{path} has no movie header")
+    version = mvhd[0]
+    if version == 1:
+        timescale, duration = struct.unpack(">IQ", mvhd[20:32])
+    else:
+        timescale, duration = struct.unpack(">II", mvhd[12:20])
+    return duration / timescale
+
+
+def quicktime_chapters(path: Path) -> Chapters:
+    """Titles and start times of the QuickTime chapter track, read from the track's own samples."""
+    moov = _moov(path)
+    traks = [body for kind, body in _boxes(moov) if kind == b"trak"]
+    by_id = {_track_id(trak): trak for trak in traks}
+    chapter_ids = []
+    for trak in traks:
+        chap = _find(trak, b"tref", b"chap")
+        if chap is not None:
+            chapter_ids += [i for (i,) in struct.iter_unpack(">I", chap[: len(chap) // 4 * 4])]
+    if not chapter_ids or chapter_ids[0] not in by_id:
+        return ()
+    trak = by_id[chapter_ids[0]]
+    stbl = _find(trak, b"mdia", b"minf", b"stbl")
+    mdhd = _find(trak, b"mdia", b"mdhd")
+    if stbl is None or mdhd is None:
+        raise ValueError(f"{path}: the chapter track has no sample table")
+    timescale = struct.unpack(">I", mdhd[20:24] if mdhd[0] == 1 else mdhd[12:16])[0]
+    starts = _sample_times(stbl)
+    with path.open("rb") as fh:
+        titles = [_chapter_text(fh, offset, size) for offset, size in _sample_places(stbl)]
+    shift = _edit_shift(trak, movie_timescale=_movie_timescale(moov), media_timescale=timescale)
+    return tuple((title, start / timescale + shift) for title, start in zip(titles, starts, strict=True))
+
+
+def _plain(value: object) -> str | int:
+    if isinstance(value, MP4FreeForm):
+        return bytes(value).decode("utf-8", "replace")
+    if isinstance(value, int | str):
+        return value
+    return str(value)
+
+
+def _moov(path: Path) -> bytes:
+    """The `moov` box's body, found by seeking over the top-level boxes (mdat can be gigabytes)."""
+    with path.open("rb") as fh:
+        end = fh.seek(0, 2)
+        pos = 0
+        while pos + 8 <= end:
+            fh.seek(pos)
+            size, kind = struct.unpack(">I4s", fh.read(8))
+            header = 8
+            if size == 1:
+                size = struct.unpack(">Q", fh.read(8))[0]
+                header = 16
+            elif size == 0:
+                size = end - pos
+            if size < header:
+                break
+            if kind == b"moov":
+                return fh.read(size - header)
+            pos += size
+    raise ValueError(f"{path} is not an MP4 file: it has no moov box")
+
+
+def _boxes(data: bytes) -> Iterator[tuple[bytes, bytes]]:
+    pos = 0
+    while pos + 8 <= len(data):
+        size, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        header = 8
+        if size == 1:
+            size = struct.unpack(">Q", data[pos + 8 : pos + 16])[0]
+            header = 16
+        elif size == 0:
+            size = len(data) - pos
+        if size < header or pos + size > len(data):
+            raise ValueError(f"a damaged {kind!r} box")
+        yield kind, data[pos + header : pos + size]
+        pos += size
+
+
+def _find(data: bytes, *path: bytes) -> bytes | None:
+    for kind, body in _boxes(data):
+        if kind == path[0]:
+            return body if len(path) == 1 else _find(body, *path[1:])
+    return None
+
+
+def _track_id(trak: bytes) -> int:
+    tkhd = _find(trak, b"tkhd") or b""
+    offset = 20 if tkhd[:1] == b"\x01" else 12
+    return struct.unpack(">I", tkhd[offset : offset + 4])[0]
+
+
+def _movie_timescale(moov: bytes) -> int:
+    mvhd = _find(moov, b"mvhd") or b""
+    return struct.unpack(">I", mvhd[20:24] if mvhd[:1] == b"\x01" else mvhd[12:16])[0]
+
+
+def _sample_times(stbl: bytes) -> list[int]:
+    stts = _find(stbl, b"stts") or b""
+    count = struct.unpack(">I", stts[4:8])[0]
+    times, now = [], 0
+    for samples, delta in struct.iter_unpack(">II", stts[8 : 8 + 8 * count]):
+        for _ in range(samples):
+            times.append(now)
+            now += delta
+    return times
+
+
+def _sample_places(stbl: bytes) -> list[tuple[int, int]]:
+    """(file offset, size) of each sample, from the chunk offsets, sample-to-chunk map and sizes."""
+    stsz = _find(stbl, b"stsz") or b""
+    fixed, count = struct.unpack(">II", stsz[4:12])
+    sizes = [fixed] * count if fixed else [s for (s,) in struct.iter_unpack(">I", stsz[12 : 12 + 4 * count])]
+    if (stco := _find(stbl, b"stco")) is not None:
+        n = struct.unpack(">I", stco[4:8])[0]
+        chunks = [o for (o,) in struct.iter_unpack(">I", stco[8 : 8 + 4 * n])]
+    elif (co64 := _find(stbl, b"co64")) is not None:
+        n = struct.unpack(">I", co64[4:8])[0]
+        chunks = [o for (o,) in struct.iter_unpack(">Q", co64[8 : 8 + 8 * n])]
+    else:
+        raise ValueError("the chapter track has no chunk offsets")
+    stsc = _find(stbl, b"stsc") or b""
+    n = struct.unpack(">I", stsc[4:8])[0]
+    runs = list(struct.iter_unpack(">III", stsc[8 : 8 + 12 * n]))
+    places, sample = [], 0
+    for index, offset in enumerate(chunks, 1):
+        per_chunk = next((spc for first, spc, _ in reversed(runs) if first <= index), 0)
+        for _ in range(per_chunk):
+            if sample >= len(sizes):
+                break
+            places.append((offset, sizes[sample]))
+            offset += sizes[sample]
+            sample += 1
+    return places
+
+
+def _chapter_text(fh: BinaryIO, offset: int, size: int) -> str:
+    # A text sample is a 16-bit length, the text (UTF-8, or UTF-16 after a byte-order mark), then atoms.
+    fh.seek(offset)
+    data = fh.read(size)
+    length = struct.unpack(">H", data[:2])[0]
+    text = data[2 : 2 + length]
+    if text.startswith((b"\xfe\xff", b"\xff\xfe")):
+        return text.decode("utf-16")
+    return text.decode("utf-8")
+
+
+def _edit_shift(trak: bytes, *, movie_timescale: int, media_timescale: int) -> float:
+    """Seconds to add to the track's media times: empty edits delay it, a media_time skips into it."""
+    elst = _find(trak, b"edts", b"elst")
+    if elst is None:
+        return 0.0
+    version, count = elst[0], struct.unpack(">I", elst[4:8])[0]
+    layout, width = (">QqI", 20) if version == 1 else (">IiI", 12)
+    shift = 0.0
+    for duration, media_time, _rate in struct.iter_unpack(layout, elst[8 : 8 + width * count]):
+        if media_time == -1:
+            shift += duration / movie_timescale
+        else:
+            return shift - media_time / media_timescale
+    return shift

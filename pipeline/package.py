@@ -1,0 +1,281 @@
+"""The package stage: the book's PCM in, one chaptered, tagged .m4b out, written atomically.
+
+Three steps a later per-chapter cache can reuse separately: `encode_aac` (PCM -> AAC in MP4, the slow part),
+`mux_m4b` (adds both chapter formats: the QuickTime text track Apple reads and Nero `chpl`), `tag_m4b`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from mutagen import MutagenError
+from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
+
+from . import tools
+from .errors import InputError, ToolError
+from .ffmetadata import ChapterMark, clean_text, ffmetadata
+from .model import Metadata
+from .mp4read import ReadBack, decode_errors, movie_duration, quicktime_chapters, read_back
+from .runner import run
+
+__all__ = [
+    "ChapterMark",
+    "ReadBack",
+    "decode_errors",
+    "encode_aac",
+    "mux_m4b",
+    "narrator_credit",
+    "read_back",
+    "tag_m4b",
+    "write_m4b",
+]
+
+log = logging.getLogger(__name__)
+
+NERO_MAX_CHAPTERS = 255  # `chpl` counts its chapters in one byte; ffmpeg writes only the first 255
+STIK_AUDIOBOOK = 2
+DESC_MAX = 255  # iTunes shows `desc` as a short summary; the whole text goes to `ldes`
+_FREEFORM = "----:com.apple.iTunes:"
+_FFMPEG_QUIET = ("-hide_banner", "-nostats", "-v", "error", "-y")
+
+
+def narrator_credit(metadata: Metadata) -> str:
+    """Who reads the book: the metadata's narrator, else the synthetic voice, named as such."""
+    if metadata.narrator:
+        return metadata.narrator
+    if metadata.voice:
+        return f"{metadata.voice} (synthetic voice)"
+    return "Synthetic voice"
+
+
+def write_m4b(
+    pcm: Path,
+    *,
+    sample_rate: int,
+    marks: Sequence[ChapterMark],
+    metadata: Metadata,
+    dest: Path,
+    cover: bytes | None = None,
+    bitrate: str = "64k",
+    aac_coder: str = "fast",
+) -> Path:
+    """Encode `pcm` (raw mono s16le at `sample_rate`) into `dest`, a chaptered and tagged M4B.
+
+    Everything is built in a temporary folder beside `dest` and moved into place only once the finished
+    file opens, has the PCM's duration and all its chapters; on any failure `dest` is left as it was.
+    """
+    samples = _pcm_samples(pcm)
+    _check_marks(marks, total=samples)
+    if len(marks) > NERO_MAX_CHAPTERS:
+        log.warning(
+            "%d chapters: players that read Nero chapters will show only the first %d",
+            len(marks),
+            NERO_MAX_CHAPTERS,
+        )
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp"))
+    try:
+        audio = encode_aac(
+            pcm, sample_rate=sample_rate, dest=work / "audio.m4a", bitrate=bitrate, aac_coder=aac_coder
+        )
+        book = mux_m4b(audio, sample_rate=sample_rate, marks=marks, metadata=metadata, dest=work / "book.m4b")
+        audio.unlink()
+        tag_m4b(book, metadata=metadata, cover=cover)
+        _verify(book, seconds=samples / sample_rate, chapters=len(marks), shown_as=dest)
+        os.replace(book, dest)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    log.info("wrote %s (%.1f MB, %d chapters)", dest, dest.stat().st_size / 1e6, len(marks))
+    return dest
+
+
+def encode_aac(
+    pcm: Path, *, sample_rate: int, dest: Path, bitrate: str = "64k", aac_coder: str = "fast"
+) -> Path:
+    """AAC-LC in an MP4 container from raw mono s16le PCM; the encoder's priming is kept in the edit list."""
+    argv = [
+        tools.ffmpeg(),
+        *_FFMPEG_QUIET,
+        "-f",
+        "s16le",
+        "-ar",
+        str(sample_rate),
+        "-ac",
+        "1",
+        "-i",
+        pcm,
+        "-map",
+        "0:a",
+        "-c:a",
+        "aac",
+        "-aac_coder",
+        aac_coder,
+        "-b:a",
+        bitrate,
+        "-f",
+        "mp4",
+        dest,
+    ]
+    run(argv, what=f"encoding {pcm.name} to AAC", expect=dest)
+    return dest
+
+
+def mux_m4b(
+    audio: Path, *, sample_rate: int, marks: Sequence[ChapterMark], metadata: Metadata, dest: Path
+) -> Path:
+    """Copy the AAC of `audio` into an M4B with both chapter formats and a first draft of the tags."""
+    meta = dest.with_name(dest.name + ".ffmeta")
+    meta.write_text(ffmetadata(marks, sample_rate=sample_rate, metadata=metadata), encoding="utf-8")
+    # The ipod muxer refuses codecs iPods cannot play; brand "M4B " is what Apple's own audiobooks carry.
+    # faststart puts the index first, so players can start before the whole file has been read.
+    argv = [
+        tools.ffmpeg(),
+        *_FFMPEG_QUIET,
+        "-i",
+        audio,
+        "-f",
+        "ffmetadata",
+        "-i",
+        meta,
+        "-map",
+        "0:a",
+        "-map_metadata",
+        "1",
+        "-map_chapters",
+        "1",
+        "-c",
+        "copy",
+        "-movflags",
+        "+faststart",
+        "-brand",
+        "M4B ",
+        "-f",
+        "ipod",
+        dest,
+    ]
+    try:
+        run(argv, what=f"adding chapters to {dest.name}", expect=dest)
+    finally:
+        meta.unlink(missing_ok=True)
+    return dest
+
+
+def tag_m4b(path: Path, *, metadata: Metadata, cover: bytes | None = None) -> None:
+    """Write the player-visible tags with mutagen (both chapter formats survive it).
+
+    The translator goes to a freeform TRANSLATOR atom (what taggers such as Mp3tag and MusicBrainz
+    Picard read) and, since most players show neither, also to the comment as "Translated by ...".
+    """
+    try:
+        mp4 = MP4(path)
+        if mp4.tags is None:
+            mp4.add_tags()
+        tags = mp4.tags
+        for key, value in _text_tags(metadata).items():
+            tags[key] = [value]
+        tags["stik"] = [STIK_AUDIOBOOK]
+        for name, value in (("TRANSLATOR", metadata.translator), ("PUBLISHER", metadata.publisher)):
+            if value:
+                tags[_FREEFORM + name] = [MP4FreeForm(clean_text(value, one_line=True).encode("utf-8"))]
+        if cover is not None:
+            tags["covr"] = [MP4Cover(cover, imageformat=_image_format(cover))]
+        mp4.save()
+    except MutagenError as exc:
+        raise ToolError(
+            f"cannot write tags into {path.name}: {exc}",
+            path=path,
+            fix="check the disk has space and the file is not open elsewhere",
+        ) from exc
+
+
+def _text_tags(metadata: Metadata) -> dict[str, str]:
+    line = {
+        "©nam": metadata.title,
+        "©alb": metadata.title,
+        "©ART": metadata.author,
+        "aART": metadata.author,
+        "©nrt": narrator_credit(metadata),
+        # Apple's players show the composer as the narrator of an audiobook
+        "©wrt": narrator_credit(metadata),
+        "©gen": metadata.genre,
+        "©day": metadata.year,
+        "cprt": metadata.copyright,
+        "©cmt": f"Translated by {metadata.translator}" if metadata.translator else None,
+    }
+    tags = {key: clean_text(value, one_line=True) for key, value in line.items() if value}
+    if metadata.description:
+        text = clean_text(metadata.description, one_line=False)
+        tags["ldes"] = text
+        tags["desc"] = _shorten(clean_text(text, one_line=True), DESC_MAX)
+    return {key: value for key, value in tags.items() if value}
+
+
+def _shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut) + "…"
+
+
+def _image_format(data: bytes) -> int:
+    if data.startswith(b"\xff\xd8\xff"):
+        return MP4Cover.FORMAT_JPEG
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return MP4Cover.FORMAT_PNG
+    raise ValueError("the cover must be JPEG or PNG bytes (cover.cover_image makes sure of it)")
+
+
+def _pcm_samples(pcm: Path) -> int:
+    try:
+        size = pcm.stat().st_size
+    except OSError as exc:
+        raise InputError(
+            f"the book's audio is missing: {exc.strerror}",
+            path=pcm,
+            fix="run the build again so the audio stage writes it",
+        ) from exc
+    if size == 0 or size % 2:
+        raise InputError(
+            f"not 16-bit mono PCM: {size} bytes",
+            path=pcm,
+            fix="delete it and run the build again so the audio stage rewrites it",
+        )
+    return size // 2
+
+
+def _check_marks(marks: Sequence[ChapterMark], *, total: int) -> None:
+    previous_end = 0
+    for number, mark in enumerate(marks, 1):
+        if not (previous_end <= mark.start < mark.end <= total):
+            raise ValueError(
+                f"chapter {number} ({mark.title!r}) runs from sample {mark.start} to {mark.end}; chapters must "
+                f"be in order, not overlap, and lie within the audio's {total} samples"
+            )
+        previous_end = mark.end
+
+
+def _verify(path: Path, *, seconds: float, chapters: int, shown_as: Path) -> None:
+    """Check what a player will read, since ffmpeg and mutagen can succeed and still write the wrong thing."""
+    try:
+        nero = MP4(path).chapters
+        duration = movie_duration(path)
+        quicktime = quicktime_chapters(path)
+    except (MutagenError, ValueError) as exc:
+        raise ToolError(f"the M4B written for {shown_as} cannot be read back: {exc}") from exc
+    problems = []
+    if abs(duration - seconds) > 0.002:
+        problems.append(f"it lasts {duration:.3f} s, not {seconds:.3f} s")
+    if len(nero or ()) != min(chapters, NERO_MAX_CHAPTERS):
+        problems.append(f"it has {len(nero or ())} Nero chapters, not {chapters}")
+    if len(quicktime) != chapters:
+        problems.append(f"it has {len(quicktime)} QuickTime chapters, not {chapters}")
+    if problems:
+        raise ToolError(
+            f"the M4B written for {shown_as} is wrong: {'; '.join(problems)}",
+            fix="report this with the log from `-v`; nothing was replaced",
+        )
