@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from mutagen import MutagenError
 from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
 
 from . import tools
-from .errors import ToolError
+from .errors import InputError, ToolError
 from .runner import run
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,18 @@ class ReadBack:
 
 
 def read_back(path: Path) -> ReadBack:
-    """Everything a player reads from `path`. Raises ValueError if it is not an MP4 file."""
+    """Everything a player reads from `path`; InputError naming it if it is not a readable MP4 file."""
+    try:
+        return _read_back(path)
+    except (MutagenError, ValueError, struct.error) as exc:
+        raise InputError(
+            f"not an M4B file that can be read: {exc}",
+            path=path,
+            fix="build it again; a file cut short by a full disk or a copy looks like this",
+        ) from exc
+
+
+def _read_back(path: Path) -> ReadBack:
     mp4 = MP4(path)
     tags: dict[str, list[str | int]] = {}
     cover: bytes | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import struct
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -265,7 +266,7 @@ def _verify(path: Path, *, seconds: float, chapters: int, shown_as: Path) -> Non
         nero = MP4(path).chapters
         duration = movie_duration(path)
         quicktime = quicktime_chapters(path)
-    except (MutagenError, ValueError) as exc:
+    except (MutagenError, ValueError, struct.error) as exc:
         raise ToolError(f"the M4B written for {shown_as} cannot be read back: {exc}") from exc
     problems = []
     if abs(duration - seconds) > 0.002:

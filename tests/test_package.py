@@ -16,7 +16,7 @@ from mutagen.mp4 import MP4
 
 from pipeline import package, tools
 from pipeline.cover import generated_cover
-from pipeline.errors import ToolError
+from pipeline.errors import InputError, ToolError
 from pipeline.ffmetadata import ChapterMark, chapter_title, ffmetadata
 from pipeline.model import Metadata
 from pipeline.mp4read import quicktime_chapters, read_back
@@ -359,3 +359,11 @@ def test_bad_marks_are_refused_before_any_work(previous, marks):
     with pytest.raises(ValueError, match="chapters must be in order"):
         package.write_m4b(pcm, sample_rate=RATE, marks=marks, metadata=METADATA, dest=dest)
     assert sorted(p.name for p in dest.parent.iterdir()) == ["book.m4b"]
+
+
+def test_reading_a_file_that_is_not_an_m4b_names_it(tmp_path):
+    path = tmp_path / "fake.m4b"
+    path.write_bytes(b"\x00\x00\x00\x18ftypM4B " + bytes(40))
+    with pytest.raises(InputError, match="not an M4B file that can be read") as caught:
+        read_back(path)
+    assert caught.value.path == path
