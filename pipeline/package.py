@@ -99,29 +99,9 @@ def encode_aac(
     pcm: Path, *, sample_rate: int, dest: Path, bitrate: str = "64k", aac_coder: str = "fast"
 ) -> Path:
     """AAC-LC in an MP4 container from raw mono s16le PCM; the encoder's priming is kept in the edit list."""
-    argv = [
-        tools.ffmpeg(),
-        *_FFMPEG_QUIET,
-        "-f",
-        "s16le",
-        "-ar",
-        str(sample_rate),
-        "-ac",
-        "1",
-        "-i",
-        pcm,
-        "-map",
-        "0:a",
-        "-c:a",
-        "aac",
-        "-aac_coder",
-        aac_coder,
-        "-b:a",
-        bitrate,
-        "-f",
-        "mp4",
-        dest,
-    ]
+    raw_input = ("-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", pcm)
+    codec = ("-c:a", "aac", "-aac_coder", aac_coder, "-b:a", bitrate)
+    argv = [tools.ffmpeg(), *_FFMPEG_QUIET, *raw_input, "-map", "0:a", *codec, "-f", "mp4", dest]
     run(argv, what=f"encoding {pcm.name} to AAC", expect=dest)
     return dest
 
@@ -134,31 +114,10 @@ def mux_m4b(
     meta.write_text(ffmetadata(marks, sample_rate=sample_rate, metadata=metadata), encoding="utf-8")
     # The ipod muxer refuses codecs iPods cannot play; brand "M4B " is what Apple's own audiobooks carry.
     # faststart puts the index first, so players can start before the whole file has been read.
-    argv = [
-        tools.ffmpeg(),
-        *_FFMPEG_QUIET,
-        "-i",
-        audio,
-        "-f",
-        "ffmetadata",
-        "-i",
-        meta,
-        "-map",
-        "0:a",
-        "-map_metadata",
-        "1",
-        "-map_chapters",
-        "1",
-        "-c",
-        "copy",
-        "-movflags",
-        "+faststart",
-        "-brand",
-        "M4B ",
-        "-f",
-        "ipod",
-        dest,
-    ]
+    inputs = ("-i", audio, "-f", "ffmetadata", "-i", meta)
+    streams = ("-map", "0:a", "-map_metadata", "1", "-map_chapters", "1", "-c", "copy")
+    container = ("-movflags", "+faststart", "-brand", "M4B ", "-f", "ipod")
+    argv = [tools.ffmpeg(), *_FFMPEG_QUIET, *inputs, *streams, *container, dest]
     try:
         run(argv, what=f"adding chapters to {dest.name}", expect=dest)
     finally:
@@ -167,7 +126,7 @@ def mux_m4b(
 
 
 def tag_m4b(path: Path, *, metadata: Metadata, cover: bytes | None = None) -> None:
-    """Write the player-visible tags with mutagen (both chapter formats survive it).
+    """Write all the player-visible tags with mutagen, replacing any there (both chapter formats survive).
 
     The translator goes to a freeform TRANSLATOR atom (what taggers such as Mp3tag and MusicBrainz
     Picard read) and, since most players show neither, also to the comment as "Translated by ...".
@@ -177,6 +136,9 @@ def tag_m4b(path: Path, *, metadata: Metadata, cover: bytes | None = None) -> No
         if mp4.tags is None:
             mp4.add_tags()
         tags = mp4.tags
+        # The tags are rewritten whole, so a retag never keeps a stale one (ffmpeg's encoder name stays)
+        for key in [key for key in tags if key != "©too"]:
+            del tags[key]
         for key, value in _text_tags(metadata).items():
             tags[key] = [value]
         tags["stik"] = [STIK_AUDIOBOOK]

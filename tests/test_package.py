@@ -3,6 +3,7 @@ read back the way players read it: both chapter formats, tags, cover, duration, 
 
 from __future__ import annotations
 
+import io
 import math
 import re
 import shutil
@@ -13,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from mutagen.mp4 import MP4
+from PIL import Image
 
 from pipeline import package, tools
 from pipeline.cover import generated_cover
@@ -367,3 +369,25 @@ def test_reading_a_file_that_is_not_an_m4b_names_it(tmp_path):
     with pytest.raises(InputError, match="not an M4B file that can be read") as caught:
         read_back(path)
     assert caught.value.path == path
+
+
+def test_retagging_replaces_every_tag(built, tmp_path):
+    copy = tmp_path / "copy.m4b"
+    shutil.copyfile(built, copy)
+    jpeg = io.BytesIO()
+    Image.new("RGB", (1400, 1400), (90, 20, 20)).save(jpeg, format="JPEG")
+    package.tag_m4b(copy, metadata=Metadata(title="Bare", author="Anon"), cover=jpeg.getvalue())
+    book = read_back(copy)
+    assert {k: v for k, v in book.tags.items() if k != "©too"} == {
+        "©nam": ["Bare"],
+        "©alb": ["Bare"],
+        "©ART": ["Anon"],
+        "aART": ["Anon"],
+        "©nrt": ["Synthetic voice"],
+        "©wrt": ["Synthetic voice"],
+        "©gen": ["Audiobook"],
+        "stik": [2],
+    }
+    assert (book.cover, book.cover_format) == (jpeg.getvalue(), "jpeg")
+    assert [t for t, _ in book.quicktime_chapters] == [t for t, _ in book.nero_chapters] == EXPECTED_TITLES
+    assert package.decode_errors(copy) == ""
