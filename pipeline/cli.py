@@ -140,8 +140,8 @@ def _cmd_spoken(args: argparse.Namespace) -> int:
 def _cmd_voices(args: argparse.Namespace) -> int:
     from .engines.espeak import voices
 
-    for name in voices():
-        print(name)
+    for language, name, identifier in voices():
+        print(f"{language:<20} {name:<40} {identifier}")
     return 0
 
 
