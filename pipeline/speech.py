@@ -1,0 +1,352 @@
+"""Speech stage: one paragraph as written -> its sentences, each with the words a narrator says.
+
+Contract: every word of the paragraph is in exactly one `Sentence.text`; `Sentence.spoken` has no digits, no
+brackets, quotes or ellipses, and keeps every word of the sentence (abbreviations expanded, numbers as words).
+Footnote markers such as "[1]" are not read in running text: the footnotes chapter announces each note
+("Footnote one."), so reading "see footnote one" mid-sentence would only interrupt it twice. Acronyms keep
+their case (the lexicon decides how they sound) and phoneme markup inside [[...]] is passed through untouched.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import re
+from dataclasses import dataclass
+
+import sentencex
+
+from .model import ChapterKind
+from .numbers import cardinal, say_numbers
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    text: str  # as written in the manuscript
+    spoken: str  # speakable text (may be empty: a sentence with nothing to say)
+
+
+# -- abbreviations ---------------------------------------------------------------------------------------------
+
+# As a narrator reads them. A lower-case first letter in the text gives a lower-case expansion.
+ABBREVIATIONS: dict[str, str] = {
+    "Mr.": "Mister",
+    "Mrs.": "Missus",
+    "Ms.": "Miz",
+    "Messrs.": "Messieurs",
+    "Mme.": "Madame",
+    "Mlle.": "Mademoiselle",
+    "Dr.": "Doctor",
+    "Prof.": "Professor",
+    "Gen.": "General",
+    "Col.": "Colonel",
+    "Capt.": "Captain",
+    "Lt.": "Lieutenant",
+    "Sgt.": "Sergeant",
+    "Rev.": "Reverend",
+    "Jr.": "Junior",
+    "Sr.": "Senior",
+    "Mt.": "Mount",
+    "Cf.": "Compare",
+    "cf.": "compare",
+    "Co.": "Company",
+    "Bros.": "Brothers",
+    "Inc.": "Incorporated",
+    "Ltd.": "Limited",
+    "etc.": "et cetera",
+    "e.g.": "for example",
+    "i.e.": "that is",
+    "vs.": "versus",
+    "viz.": "namely",
+    "approx.": "approximately",
+    "Eds.": "the editors",  # the signature "– Eds." at a note's end reads "The editors."
+    "Vol.": "Volume",
+    "vol.": "volume",
+    "Fig.": "Figure",
+    "Jan.": "January",
+    "Feb.": "February",
+    "Mar.": "March",
+    "Apr.": "April",
+    "Jun.": "June",
+    "Jul.": "July",
+    "Aug.": "August",
+    "Sep.": "September",
+    "Sept.": "September",
+    "Oct.": "October",
+    "Nov.": "November",
+    "Dec.": "December",
+}
+# Read so only before a number: "No. 5" is "Number five"; "No. I refuse" is not an abbreviation.
+ABBREVIATIONS_BEFORE_NUMBER: dict[str, str] = {
+    "No.": "Number",
+    "no.": "number",
+    "Nos.": "Numbers",
+    "nos.": "numbers",
+    "p.": "page",
+    "pp.": "pages",
+    "Ch.": "Chapter",
+    "ch.": "chapter",
+}
+# "St. Petersburg" is a saint; "Baker St." a street.
+_SAINT = re.compile(r"(?<![\w.])St\.(?=\s+[^\W\d_])")
+_STREET = re.compile(r"(?<![\w.])St\.")
+
+# Abbreviations after which sentencex may cut but a sentence never ends ("Co." and "etc." can end one).
+_NEVER_FINAL = frozenset(ABBREVIATIONS) - {"Co.", "Bros.", "Inc.", "Ltd.", "etc.", "Eds.", "Jr.", "Sr."}
+_NEVER_FINAL |= frozenset(ABBREVIATIONS_BEFORE_NUMBER) | {"St."}
+
+
+def _alternation(keys: object) -> str:
+    return "|".join(re.escape(k) for k in sorted(keys, key=len, reverse=True))
+
+
+_ABBREVIATION = re.compile(rf"(?<![\w.])(?:{_alternation(ABBREVIATIONS)})(?!\w)")
+_NUMBER_ABBREVIATION = re.compile(rf"(?<![\w.])(?:{_alternation(ABBREVIATIONS_BEFORE_NUMBER)})(?=\s*\d)")
+_CLOSERS_TO_END = re.compile(r"[\s\"”’'»)\]]*\Z")
+
+
+def _expand(m: re.Match[str], said: str) -> str:
+    written = m[0]
+    if written[0].islower():
+        said = said[0].lower() + said[1:]
+    if not any(ch.isalnum() for ch in m.string[: m.start()]):
+        said = said[0].upper() + said[1:]
+    if _CLOSERS_TO_END.match(m.string, m.end()):
+        said += "."  # the abbreviation's dot was also the sentence's full stop
+    return said
+
+
+def _abbreviations(text: str) -> str:
+    text = _ABBREVIATION.sub(lambda m: _expand(m, ABBREVIATIONS[m[0]]), text)
+    text = _NUMBER_ABBREVIATION.sub(lambda m: _expand(m, ABBREVIATIONS_BEFORE_NUMBER[m[0]]), text)
+    text = _SAINT.sub(lambda m: _expand(m, "Saint"), text)
+    return _STREET.sub(lambda m: _expand(m, "Street"), text)
+
+
+# "N.K. Krupskaya" -> "N. K. Krupskaya": each initial a letter of its own, never glued into a word.
+_GLUED_INITIAL = re.compile(r"(?<![^\W\d_])([^\W\d_])\.(?=[^\W\d_])")
+
+
+def _initials(text: str) -> str:
+    def space(m: re.Match[str]) -> str:
+        following = m.string[m.end()]
+        return f"{m[1]}. " if m[1].isupper() and following.isupper() else m[0]
+
+    return _GLUED_INITIAL.sub(space, text)
+
+
+# -- Roman numerals ---------------------------------------------------------------------------------------------
+
+_ROMAN = re.compile(r"M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})\Z")
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+# Only after these words is a capital I, V or X a number; "I" alone is the pronoun.
+_NUMBERED = (
+    "Chapter|Book|Part|Volume|Act|Scene|Section|Canto|Appendix|Epilogue|Letter|Article|Lecture|World War"
+)
+_ROMAN_AFTER_WORD = re.compile(
+    rf"\b(?P<word>{_NUMBERED}|{_NUMBERED.upper()})\s+(?P<roman>[IVXLCDM]+)\b(?!['’]\w)"
+)
+
+
+def roman_value(numeral: str) -> int | None:
+    """ "XIV" -> 14; None when `numeral` is not a well-formed Roman numeral."""
+    if not numeral or not _ROMAN.match(numeral):
+        return None
+    values = [_ROMAN_VALUES[ch] for ch in numeral]
+    return sum(-v if v < nxt else v for v, nxt in zip(values, [*values[1:], 0], strict=True))
+
+
+def _roman_after_word(m: re.Match[str]) -> str:
+    value = roman_value(m["roman"])
+    if value is None:
+        return m[0]
+    said = cardinal(value)
+    return f"{m['word']} {said.capitalize() if 'War' in m['word'] else said}"
+
+
+# -- punctuation: what is a pause and what is silent ---------------------------------------------------------------
+
+_MARKUP = re.compile(r"\[\[.*?\]\]", re.DOTALL)
+_PLACEHOLDERS = re.compile("[\U000f0000-\U0010ffff]")  # private use: stands in for [[...]] while we work
+_FOOTNOTE_MARK = re.compile(r"\s*\[\s*\d{1,3}\s*\]")
+_LEAD_NUMBER = re.compile(r"\A\s*(\d{1,3})[.)]\s+(?=\S)")
+_ELLIPSIS = re.compile(r"\s*(?:…+|\.(?:\s?\.){2,})\s*")
+_DASH = re.compile(r"\s*(?:--+|[–—―])\s*|(?:\A|\s+)-+(?:\s+|\Z)")
+_BRACKET = re.compile(r"\s*[()\[\]{}]\s*")
+_DOUBLE_QUOTE = re.compile(r"[\"“”„‟«»‹›〝〞＂]")
+_SINGLE_QUOTE = re.compile(r"['‘’‚‛`´]")
+_SILENT_SYMBOL = re.compile(r"[*_#~^|•\\]")
+_SLASH = re.compile(r"\s*/\s*")
+_SYMBOL_WORDS = {"&": "and", "%": "percent", "§": "section", "°": "degrees"}
+_SYMBOL = re.compile("[" + "".join(_SYMBOL_WORDS) + "]")
+_PUNCT_RUN = re.compile(r"[,;:.!?](?:\s*[,;:.!?])+")
+_STRENGTH = "?!.;:,"  # a run of marks keeps its strongest: "Go!”." -> "Go!"
+
+
+def _ellipsis(m: re.Match[str]) -> str:
+    return "." if _CLOSERS_TO_END.match(m.string, m.end()) else ", "
+
+
+def _quote(m: re.Match[str]) -> str:
+    text, i = m.string, m.start()
+    before = i > 0 and text[i - 1].isalnum()
+    after = m.end() < len(text) and text[m.end()].isalnum()
+    if m[0] in "'’" and before and after:
+        return "'"  # an apostrophe inside a word: "Stalin’s", "doesn’t"
+    return " " if before and after else ""
+
+
+def _strongest(m: re.Match[str]) -> str:
+    return min((ch for ch in m[0] if not ch.isspace()), key=_STRENGTH.index)
+
+
+def _tidy(text: str) -> str:
+    text = re.sub(r"\s+", " ", text)
+    text = re.sub(r" (?=[,;:.!?])", "", text)
+    text = _PUNCT_RUN.sub(_strongest, text)
+    text = re.sub(r"([,;:!?])(?=[^\W_])", r"\1 ", text)
+    text = re.sub(r"\A[\s,;:.]+", "", text)
+    text = re.sub(r"[\s,]+\Z", "", text)
+    return text.strip()
+
+
+def _lead_number(m: re.Match[str]) -> str:
+    words = cardinal(int(m[1]))
+    return words[0].upper() + words[1:] + ". "
+
+
+def speakable(text: str) -> str:
+    """One sentence as written -> the words a narrator says (see the module docstring for what changes)."""
+    text = _PLACEHOLDERS.sub("", text)
+    kept: list[str] = []
+
+    def hide(m: re.Match[str]) -> str:
+        kept.append(m[0])
+        return chr(0xF0000 + len(kept) - 1)
+
+    text = _MARKUP.sub(hide, text)
+    text = _FOOTNOTE_MARK.sub("", text)
+    text = _abbreviations(text)
+    text = _initials(text)
+    text = _ROMAN_AFTER_WORD.sub(_roman_after_word, text)
+    text = _LEAD_NUMBER.sub(_lead_number, text)
+    text = say_numbers(text)
+    text = _SYMBOL.sub(lambda m: f" {_SYMBOL_WORDS[m[0]]} ", text)
+    text = _SILENT_SYMBOL.sub(" ", text)
+    text = _ELLIPSIS.sub(_ellipsis, text)
+    text = _DASH.sub(", ", text)
+    text = _SLASH.sub(", ", text)
+    text = _BRACKET.sub(", ", text)
+    text = _DOUBLE_QUOTE.sub(_quote, text)
+    text = _SINGLE_QUOTE.sub(_quote, text)
+    text = _tidy(text)
+    return _PLACEHOLDERS.sub(lambda m: kept[ord(m[0]) - 0xF0000], text)
+
+
+# -- headings ---------------------------------------------------------------------------------------------------
+
+_HEADING_BREAK = re.compile(r"\s*[—–―]\s*|\s*--+\s*|\s+-\s+(?!\d)")
+_LONE_ROMAN = re.compile(r"\A\s*(?P<roman>[IVXLCDM]+)\.?\s*\Z")
+_CAPS_WORD = re.compile(r"[^\W\d_]+")
+# Short words an all-capitals heading spells that are words, not acronyms ("THE GPU" -> "The GPU").
+_SMALL_WORDS = frozenset(
+    "A AN THE OF AND OR NOR BUT IN ON AT TO BY FOR AS UP OUT OFF ONE TWO SIX TEN NEW OLD OUR HIS HER HOW WHY "
+    "WHO WAR MAN MEN DAY END ALL NOT NO PART ACT LAST".split()
+)
+_LOWER_IN_TITLES = frozenset("A AN THE OF AND OR NOR BUT IN ON AT TO BY FOR AS".split())
+
+
+def _looks_like_word(word: str) -> bool:
+    """In an all-capitals heading: CHAPTER and BOOK are words to title-case, USSR and TASS acronyms to keep."""
+    vowels = sum(ch in "AEIOU" or (ch == "Y" and i > 0) for i, ch in enumerate(word))
+    return word in _SMALL_WORDS or len(word) >= 5 or (len(word) == 4 and vowels >= 2)
+
+
+def _title_case(text: str) -> str:
+    def case(m: re.Match[str]) -> str:
+        word = m[0]
+        if m.start() > 0 and word in _LOWER_IN_TITLES:
+            return word.lower()
+        return word.capitalize() if _looks_like_word(word) else word
+
+    return _CAPS_WORD.sub(case, text)
+
+
+def _heading_part(part: str, *, all_caps: bool) -> str:
+    if lone := _LONE_ROMAN.match(part):
+        value = roman_value(lone["roman"])
+        if value is not None:
+            return cardinal(value).capitalize()
+    part = _ROMAN_AFTER_WORD.sub(_roman_after_word, part)
+    if all_caps:
+        part = _title_case(part)
+    said = speakable(part)
+    return said[:1].upper() + said[1:]
+
+
+def speakable_heading(title: str) -> str:
+    """A chapter title as announced: "CHAPTER IV" -> "Chapter four", "Book One: 1805 — Chapter I" ->
+    "Book One: eighteen oh-five. Chapter one", "1. A Grandiose “Amalgam”" -> "One. A Grandiose Amalgam"."""
+    all_caps = not any(ch.islower() for ch in title)
+    said = [s for part in _HEADING_BREAK.split(title) if (s := _heading_part(part, all_caps=all_caps))]
+    joined = [s if s[-1] in ".?!:;" else s + "." for s in said[:-1]]
+    return " ".join([*joined, *said[-1:]])
+
+
+# -- sentences --------------------------------------------------------------------------------------------------
+
+_LIST_NUMBER = re.compile(r"\A\s*(?:\[(?P<bracketed>\d{1,3})\]|(?P<number>\d{1,3})[.)])\s*")
+_OPENING = re.compile(r"[\s\"“‘'«(\[]*")
+
+
+def _cuts(paragraph: str) -> list[int]:
+    """Where sentencex starts each sentence after the first (phoneme markup hidden from it)."""
+    masked = _MARKUP.sub(lambda m: "x" * len(m[0]), paragraph)
+    cuts, at = [], 0
+    for piece in sentencex.segment("en", masked):
+        start = masked.find(piece, at)
+        if start < 0:  # never seen: sentencex returns the paragraph in order; if not, cut nothing more
+            log.debug("sentencex returned text not in the paragraph: %r", piece)
+            break
+        if start > 0 and piece.strip():
+            cuts.append(start)
+        at = start + len(piece)
+    return cuts
+
+
+def _belongs_to_previous(previous: str, text: str, paragraph: str, start: int) -> bool:
+    """The fixes sentencex needs: cuts after "Vol.", before "[2]" or "...", before a lower-case word, after "1."."""
+    if not any(ch.isalpha() for ch in previous) or not any(ch.isalpha() for ch in text):
+        return True
+    if start > 0 and paragraph[start - 1].isalnum() and paragraph[start].isalnum():
+        return True  # never cut a word in two
+    first = text[_OPENING.match(text).end() :][:1]
+    if first.islower():
+        return True
+    return previous.split()[-1] in _NEVER_FINAL
+
+
+def sentences(paragraph: str, *, kind: ChapterKind = ChapterKind.BODY) -> tuple[Sentence, ...]:
+    """Split one paragraph into sentences and say each. In a footnotes chapter a paragraph starting "1. "
+    is note one: its first sentence is said "Footnote one. ..." and the number is not read again."""
+    bounds = [0, *_cuts(paragraph), len(paragraph)]
+    pieces: list[tuple[int, int]] = []
+    for start, end in itertools.pairwise(bounds):
+        text = paragraph[start:end].strip()
+        if not text:
+            continue
+        if pieces and _belongs_to_previous(paragraph[slice(*pieces[-1])].strip(), text, paragraph, start):
+            pieces[-1] = (pieces[-1][0], end)
+        else:
+            pieces.append((start, end))
+    result = []
+    for i, (start, end) in enumerate(pieces):
+        text = paragraph[start:end].strip()
+        spoken = speakable(text)
+        if i == 0 and kind is ChapterKind.FOOTNOTES and (note := _LIST_NUMBER.match(text)):
+            number = int(note["bracketed"] or note["number"])
+            spoken = f"Footnote {cardinal(number)}. {speakable(text[note.end() :])}".strip()
+        result.append(Sentence(text, spoken))
+    return tuple(result)
