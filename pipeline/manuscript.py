@@ -1,0 +1,303 @@
+"""The manuscript stage: text files in, chapters of paragraphs out, with what was left unread and why.
+
+Reads each file whatever its encoding, cuts off what is not the book (a Project Gutenberg header, licence and
+footer; a web page's "Last updated" trailer), finds the chapters (structure.py) and guesses title, author,
+translator and year from the text itself for when the metadata file does not give them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .chapter_overrides import ChapterOverrides, overrides_from_yaml
+from .errors import InputError
+from .headings import is_date, is_title_like, title_case
+from .model import Chapter, Paragraph, Where
+from .structure import Dropped, layout
+
+__all__ = [
+    "ChapterOverrides",
+    "DetectedText",
+    "Dropped",
+    "FrontMatter",
+    "detect_chapters",
+    "manuscript_files",
+    "overrides_from_yaml",
+    "read_text",
+]
+
+log = logging.getLogger(__name__)
+
+SUFFIXES = (".txt", ".md")
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+_PG_START = re.compile(r"\s*\*{3}\s*START OF (?:THE|THIS) PROJECT GUTENBERG", re.IGNORECASE)
+_PG_END = re.compile(r"\s*\*{3}\s*END OF (?:THE|THIS) PROJECT GUTENBERG", re.IGNORECASE)
+_PG_END_LINE = re.compile(r"\s*End of (?:the )?Project Gutenberg", re.IGNORECASE)
+_PG_FIELD = re.compile(
+    r"(?P<key>Title|Author|Translators?|Translated by|Original publication)\s*:\s*(?P<value>.+)",
+    re.IGNORECASE,
+)
+_TRAILER = re.compile(
+    r"(?:Last (?:updated|modified|revised)|Page (?:last )?updated)(?: on)?\s*:?\s*.*\d.*", re.IGNORECASE
+)
+_YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")
+_BY = re.compile(r"(?:by|written by)\s+(?P<name>.+)", re.IGNORECASE)
+_TRANSLATOR = re.compile(
+    r"(?:Translat(?:ion|ed|or|ors)(?: by)?|Translated from .* by)\s*:?\s+(?P<name>.+)", re.IGNORECASE
+)
+_WHEN = re.compile(
+    r"(?:Written|First (?:published|printing|printed)|Published|Date)\s*:\s*(?P<when>.+)", re.IGNORECASE
+)
+_NAME = re.compile(r"(?:[A-Z][a-z’'-]+|[A-Z]\.|[A-Z]{2,})(?:\s+(?:[A-Z][a-z’'-]+|[A-Z]\.|[A-Z]{2,})){1,3}")
+
+
+@dataclass(frozen=True, slots=True)
+class FrontMatter:
+    """Title, author, translator and year as the text itself states them (None where it does not)."""
+
+    title: str | None = None
+    author: str | None = None
+    translator: str | None = None
+    year: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DetectedText:
+    """One file's chapters, what the text says about itself, and what was deliberately not read aloud."""
+
+    chapters: tuple[Chapter, ...]
+    guessed: FrontMatter
+    dropped: tuple[Dropped, ...]
+
+
+def read_text(path: Path) -> str:
+    """Decode one manuscript file: UTF-8 (BOM or not), UTF-16/32 with a BOM, else Windows-1252; newlines as \\n."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(
+            "manuscript file not found", path=path, fix="check the path, or run from the book's folder"
+        ) from None
+    except IsADirectoryError:
+        raise InputError(
+            "is a folder, not a text file", path=path, fix="give the folder itself as the source"
+        ) from None
+    except OSError as exc:
+        raise InputError(
+            f"cannot read the file: {exc.strerror}", path=path, fix="check its permissions"
+        ) from None
+    text = _decode(data, path)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise InputError("the manuscript is empty", path=path, fix="put the book's text in it, or remove it")
+    controls = sum(1 for c in text[:65536] if c < " " and c not in "\n\t\f\v")
+    if controls > len(text[:65536]) * 0.1:
+        line = text.count("\n", 0, next(i for i, c in enumerate(text) if c < " " and c not in "\n\t\f\v")) + 1
+        raise InputError(
+            "this looks like a binary file, not text (it is mostly control characters)",
+            path=path,
+            line=line,
+            fix="export the manuscript as plain text (.txt) or Markdown (.md)",
+        )
+    return text
+
+
+def _decode(data: bytes, path: Path) -> str:
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(encoding)
+            except UnicodeDecodeError as exc:
+                line = data[: exc.start].count("\n".encode(encoding)) + 1
+                raise InputError(
+                    f"the file starts with a {encoding} mark but is not valid {encoding}",
+                    path=path,
+                    line=line,
+                    fix="save the file again as UTF-8",
+                ) from None
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise InputError(
+            "this looks like a binary file, not text (it contains NUL bytes)",
+            path=path,
+            line=line,
+            fix="export the manuscript as plain text (UTF-8 .txt) or Markdown (.md); "
+            "UTF-16 files need a byte-order mark",
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        log.info("%s:%d: not UTF-8; reading it as Windows-1252", path, line)
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")  # the five bytes cp1252 leaves undefined are Latin-1 controls
+
+
+def _natural_key(path: Path) -> list[object]:
+    return [int(part) if part.isdigit() else part.casefold() for part in re.split(r"(\d+)", path.name)]
+
+
+def manuscript_files(source: Path) -> tuple[Path, ...]:
+    """The text files of a manuscript: SOURCE itself, or a folder's *.txt and *.md files in natural order.
+
+    In a folder, hidden files and README files are not part of the book and are skipped.
+    """
+    source = Path(source)
+    if not source.exists():
+        raise InputError(
+            "the manuscript source does not exist",
+            path=source,
+            fix="give a .txt or .md file, or a folder of them",
+        )
+    if source.is_file():
+        if source.suffix.lower() not in SUFFIXES:
+            raise InputError(
+                f"not a manuscript file (it is {source.suffix or 'without an extension'})",
+                path=source,
+                fix="give a .txt or .md file, or the folder holding them",
+            )
+        return (source,)
+    files = sorted(
+        (
+            p
+            for p in source.iterdir()
+            if p.is_file()
+            and p.suffix.lower() in SUFFIXES
+            and not p.name.startswith(".")
+            and not p.stem.upper().startswith("README")
+        ),
+        key=_natural_key,
+    )
+    if not files:
+        raise InputError(
+            "the folder has no .txt or .md files",
+            path=source,
+            fix="put the manuscript in it as one or more .txt or .md files",
+        )
+    return tuple(files)
+
+
+def detect_chapters(
+    text: str, *, path: Path, overrides: ChapterOverrides | None = None, line_offset: int = 0
+) -> DetectedText:
+    """Chapters of one file's text; Where lines are 1-based in the real file (`line_offset` lines precede text)."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    where = lambda index: Where(path, line_offset + index + 1)  # noqa: E731
+    dropped: list[Dropped] = []
+    start, end, fields = _gutenberg(lines, where, dropped)
+    end = _trailer(lines, start, end, where, dropped)
+    found = layout(lines, start=start, end=end, path=path, line_offset=line_offset, overrides=overrides)
+    if not found.chapters:
+        raise InputError(
+            "there is no text to read between the Project Gutenberg header and footer",
+            path=path,
+            line=line_offset + start + 1,
+            fix="check that the book's text is in the file",
+        )
+    dropped = sorted([*dropped, *found.dropped], key=lambda d: d.where.line)
+    return DetectedText(found.chapters, _guess(fields, found.front), tuple(dropped))
+
+
+def _gutenberg(lines: Sequence[str], where, dropped: list[Dropped]) -> tuple[int, int, dict[str, str]]:
+    """The lines [start, end) between a Project Gutenberg header and footer, and the header's fields."""
+    start, end = 0, len(lines)
+    fields: dict[str, str] = {}
+    head = next((i for i, line in enumerate(lines[:2000]) if _PG_START.match(line)), None)
+    if head is not None:
+        for line in lines[:head]:
+            match = _PG_FIELD.fullmatch(line.strip())
+            if match:
+                fields.setdefault(
+                    match["key"].lower().replace("translated by", "translator").rstrip("s"),
+                    match["value"].strip(),
+                )
+        dropped.append(Dropped("\n".join(lines[: head + 1]), where(0), "Project Gutenberg header"))
+        start = head + 1
+    tail = next((i for i in range(len(lines) - 1, start - 1, -1) if _PG_END.match(lines[i])), None)
+    if tail is not None:
+        # The "End of the Project Gutenberg EBook of ..." line just above the marker belongs to the footer.
+        for i in range(tail - 1, max(start, tail - 12) - 1, -1):
+            if _PG_END_LINE.match(lines[i]):
+                tail = i
+                break
+    else:
+        tail = next((i for i in range(len(lines) - 1, start - 1, -1) if _PG_END_LINE.match(lines[i])), None)
+    if tail is not None:
+        dropped.append(Dropped("\n".join(lines[tail:]), where(tail), "Project Gutenberg footer and licence"))
+        end = tail
+    return start, end, fields
+
+
+def _trailer(lines: Sequence[str], start: int, end: int, where, dropped: list[Dropped]) -> int:
+    """Cut a web page's trailer ("Last updated on: 14 November 2014") standing alone at the very end."""
+    while True:
+        last = next((i for i in range(end - 1, start - 1, -1) if lines[i].strip()), None)
+        if last is None or not _TRAILER.fullmatch(lines[last].strip()):
+            return end
+        if last > start and lines[last - 1].strip():
+            return end  # part of a paragraph, not a line of its own
+        dropped.append(Dropped(lines[last].strip(), where(last), "web-page trailer"))
+        end = last
+
+
+def _clean_name(text: str) -> str:
+    text = text.strip().strip(",;")
+    # "John G. Wright." loses its full stop; "A. L." keeps the one after an initial.
+    if text.endswith(".") and not re.search(r"\b[A-Z]\.$", text):
+        text = text[:-1]
+    return text.strip()
+
+
+def _guess(fields: dict[str, str], front: Sequence[Paragraph]) -> FrontMatter:
+    """Title, author, translator and year: the Gutenberg header's fields first, else the front matter."""
+    title = fields.get("title")
+    author = fields.get("author")
+    translator = fields.get("translator")
+    year_text = fields.get("original publication")
+    year = _YEAR.search(year_text).group(1) if year_text and _YEAR.search(year_text) else None
+    lines = [p.text.strip() for p in front]
+    names: list[str] = []
+    titles: list[str] = []
+    for line in lines:
+        by = _BY.fullmatch(line)
+        translated = _TRANSLATOR.match(line)
+        when = _WHEN.fullmatch(line)
+        if by and not author:
+            author = _clean_name(by["name"])
+        elif translated and not translator:
+            translator = _clean_name(translated["name"])
+        elif when and not year and _YEAR.search(when["when"]):
+            year = _YEAR.search(when["when"]).group(1)  # type: ignore[union-attr]
+        elif ":" not in line and is_title_like(line) and not is_date(line):
+            (
+                names
+                if _NAME.fullmatch(line) and not re.search(r"\b(?:the|of|and|on|in)\b", line, re.I)
+                else titles
+            ).append(line)
+    if not author and names and (titles or len(names) > 1):
+        author = names[1] if not titles and len(names) > 1 else names[0]
+    if not title:
+        candidates = titles or [n for n in names if n != author]
+        title = candidates[0] if candidates else None
+    if not year:
+        found = next((_YEAR.search(line) for line in lines if _YEAR.search(line)), None)
+        year = found.group(1) if found else None
+    return FrontMatter(
+        title=title_case(title) if title else None,
+        author=title_case(author) if author else None,
+        translator=translator,
+        year=year,
+    )
