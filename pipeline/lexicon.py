@@ -1,0 +1,347 @@
+"""The pronunciation lexicon: how names and terms are said, loaded from pronunciations.yaml.
+
+In: a spoken sentence and the engine's notation. Out: the sentence with every whole-word match of a name
+(its spellings, possessives and allowed derived forms) replaced by the engine's form, in one pass, plus the
+names of the entries used. The file format is documented in the comment block at the top of the file.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from . import yamlfile
+from .engines.base import Notation
+from .errors import ConfigError
+from .phonemes import PRIMARY, ipa_to_espeak, stress_pattern
+
+log = logging.getLogger(__name__)
+
+FIELDS = ("ipa", "say", "spellings", "case_sensitive", "forms")
+# Endings an entry may allow by name; said unstressed after the name, whose stress is kept.
+# "": the English plural, whose sound depends on the name's last sound (s, z or ɪz).
+ENDINGS: dict[str, str] = {
+    "s": "", "es": "ɪz", "ist": "ɪst", "ists": "ɪsts", "ism": "ɪzəm", "isms": "ɪzəmz",
+    "ite": "aɪt", "ites": "aɪts", "ian": "iən", "ians": "iənz",
+}  # fmt: skip
+_APOSTROPHES = "'’ʼ"
+_SIBILANTS = ("s", "z", "ʃ", "ʒ", "tʃ", "dʒ")
+_VOICELESS = ("p", "t", "k", "f", "θ")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One name or term. `spellings` are the other written forms; `forms` the allowed (ending, IPA) pairs."""
+
+    name: str
+    ipa: str
+    say: str | None = None
+    spellings: tuple[str, ...] = ()
+    case_sensitive: bool = False
+    forms: tuple[tuple[str, str], ...] = ()
+    line: int = 0
+
+    @property
+    def written(self) -> tuple[str, ...]:
+        return (self.name, *self.spellings)
+
+    def pronunciation(self, ending: str = "", *, possessive: bool = False) -> str:
+        """The IPA for the name with an allowed ending and/or a possessive 's (KeyError if not allowed)."""
+        ipa = self.ipa
+        if ending:
+            ipa += _ending_ipa(ipa, dict(self.forms)[ending.lower()])
+        if possessive:
+            ipa += _ending_ipa(ipa, "")
+        return ipa
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """A sentence after the lexicon, and the entry names used in it, once per use, in order."""
+
+    text: str
+    used: tuple[str, ...]
+
+
+def _ending_ipa(stem_ipa: str, ending: str) -> str:
+    if ending:
+        return ending
+    stem = stem_ipa.rstrip(" ˈˌ.ː")
+    if stem.endswith(_SIBILANTS):
+        return "ɪz"
+    return "s" if stem.endswith(_VOICELESS) else "z"
+
+
+def _key(written: str, *, case_sensitive: bool) -> str:
+    """How a written form is looked up: one kind of apostrophe, single spaces, and case folded unless kept."""
+    text = " ".join(written.split())
+    for mark in _APOSTROPHES[1:]:
+        text = text.replace(mark, "'")
+    return text if case_sensitive else text.lower()
+
+
+class Lexicon:
+    """Entries and the one compiled pattern that finds them all. Immutable once built."""
+
+    def __init__(self, entries: Iterable[Entry], *, path: Path | None = None) -> None:
+        self._entries = tuple(entries)
+        self._exact: dict[str, Entry] = {}  # case-sensitive spellings, as written
+        self._folded: dict[str, Entry] = {}  # the others, lower-cased
+        self._exact_folded: dict[str, Entry] = {}  # case-sensitive spellings lower-cased, to find clashes
+        for entry in self._entries:
+            for written in entry.written:
+                self._claim(entry, written, path)
+        self._pattern = _compile(self._entries)
+
+    def _claim(self, entry: Entry, written: str, path: Path | None) -> None:
+        exact, folded = _key(written, case_sensitive=True), _key(written, case_sensitive=False)
+        # Two case-sensitive spellings clash only in the same capitals; any other pair clashes case-blind.
+        rival = self._folded.get(folded) or (
+            self._exact.get(exact) if entry.case_sensitive else self._exact_folded.get(folded)
+        )
+        if rival is not None and rival is not entry:
+            raise ConfigError(
+                f"{entry.name!r} claims the spelling {written!r}, which {rival.name!r} (line {rival.line}) already has",
+                path=path,
+                line=entry.line,
+                fix="keep the spelling in one entry only",
+            )
+        if entry.case_sensitive:
+            self._exact[exact] = entry
+            self._exact_folded[folded] = entry
+        else:
+            self._folded[folded] = entry
+
+    @classmethod
+    def empty(cls) -> Lexicon:
+        return cls(())
+
+    @classmethod
+    def load(cls, path: Path) -> Lexicon:
+        """Read and check a lexicon file; ConfigError with file and line for anything wrong in it."""
+        data = yamlfile.load(path)
+        if data is None:
+            return cls((), path=path)
+        if not isinstance(data, yamlfile.LineDict):
+            raise ConfigError(
+                "a lexicon is a mapping of names to pronunciations",
+                path=path,
+                line=1,
+                fix="write one entry per name, e.g. `Kirov: ˈkiːrəf`",
+            )
+        entries = [_entry(name, value, data.lines[name], path) for name, value in data.items()]
+        lexicon = cls(entries, path=path)
+        log.debug("lexicon %s: %d entries", path, len(lexicon))
+        return lexicon
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        return self._entries
+
+    def entry_for(self, word: str) -> Entry | None:
+        """The entry that `word` (a spelling, possessive or allowed form, as written) would be read by."""
+        match = self._pattern.fullmatch(word.strip()) if self._entries else None
+        found = self._resolve(match, word) if match else None
+        return found[0] if found else None
+
+    def apply(self, text: str, *, notation: str) -> Applied:
+        """Replace every match in `text` by the engine's form of its pronunciation (see module docstring)."""
+        if not self._entries:
+            return Applied(text, ())
+        if notation not in (Notation.ESPEAK, Notation.IPA, Notation.TEXT):
+            raise ValueError(f"unknown notation {notation!r}")
+        used: list[str] = []
+
+        def replace(match: re.Match[str]) -> str:
+            found = self._resolve(match, text)
+            if found is None:
+                return match.group(0)
+            entry, ending, possessive = found
+            used.append(entry.name)
+            if notation == Notation.TEXT:
+                if entry.say is None:
+                    return match.group(0)
+                return entry.say + (match.group("ending") or "") + (match.group("possessive") or "")
+            ipa = entry.pronunciation(ending, possessive=possessive)
+            form = f"[[{_mnemonics(ipa) if notation == Notation.ESPEAK else ipa}]]"
+            # eSpeak only starts phoneme input after a space: "([[" or "“[[" would be read as text.
+            start = match.start()
+            return form if start == 0 or text[start - 1].isspace() else " " + form
+
+        return Applied(self._pattern.sub(replace, text), tuple(used))
+
+    def _resolve(self, match: re.Match[str], text: str) -> tuple[Entry, str, bool] | None:
+        """(entry, ending, possessive) for a match, or None: protected text, a form the entry does not
+        allow, a case-sensitive name in other capitals, or an acronym inside a line of capitals."""
+        stem = match.group("stem")
+        if stem is None:
+            return None
+        entry = self._exact.get(_key(stem, case_sensitive=True)) or self._folded.get(
+            _key(stem, case_sensitive=False)
+        )
+        if entry is None:
+            return None
+        ending = (match.group("ending") or "").lower()
+        if ending and ending not in dict(entry.forms):
+            return None
+        if entry.case_sensitive and stem.isupper() and self._among_capitals(text, match.start(), match.end()):
+            return None
+        return entry, ending, match.group("possessive") is not None
+
+    def _among_capitals(self, text: str, start: int, end: int) -> bool:
+        """Is a match inside a run of capitals (a shouted heading), where IS is more likely the verb?
+        Neighbours that are themselves case-sensitive entries (GPU, TASS) do not make such a run."""
+        before = _NEIGHBOUR_BEFORE.search(text, max(0, start - 100), start)  # a window: no rescans from 0
+        after = _NEIGHBOUR_AFTER.match(text, end)
+        words = (m.group(1) for m in (before, after) if m is not None)
+        return any(len(w) > 1 and w.isupper() and w not in self._exact for w in words)
+
+
+@lru_cache(maxsize=4096)
+def _mnemonics(ipa: str) -> str:
+    return ipa_to_espeak(ipa)
+
+
+_NEIGHBOUR_BEFORE = re.compile(r"([^\W\d_]+)[^\w\[\]]*$")
+_NEIGHBOUR_AFTER = re.compile(r"[^\w\[\]]*([^\W\d_]+)")
+
+
+def _trie_pattern(words: Iterable[str]) -> str:
+    """One regex for many words, as a trie: fast on a big lexicon, longest spelling first at every branch."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def piece(ch: str) -> str:
+        if ch == "'":
+            return f"[{_APOSTROPHES}]"
+        return r"\s+" if ch == " " else re.escape(ch)
+
+    def build(node: dict[str, Any]) -> str:
+        branches = [piece(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        # A word may end here: the optional group is greedy, so longer spellings are tried first.
+        return f"(?:{body})?" if "" in node else body
+
+    return build(trie)
+
+
+def _compile(entries: tuple[Entry, ...]) -> re.Pattern[str]:
+    words = {_key(w, case_sensitive=False) for e in entries for w in e.written}
+    endings = sorted({ending for e in entries for ending, _ in e.forms}, key=len, reverse=True)
+    ending_group = "|".join(re.escape(e) for e in endings) or "(?!)"
+    return re.compile(
+        r"(?P<protected>\[\[.*?\]\])"  # phoneme input already in the text: matched, so never rewritten
+        rf"|(?<!\w)(?P<stem>{_trie_pattern(words) or '(?!)'})"
+        rf"(?P<ending>{ending_group})?(?P<possessive>[{_APOSTROPHES}]s)?(?!\w)",
+        re.IGNORECASE | re.DOTALL,
+    )
+
+
+def _entry(name: Any, value: Any, line: int, path: Path) -> Entry:
+    """Check one entry of the file and build it; every error names the line of the offending key."""
+
+    def fail(message: str, at: int, fix: str) -> ConfigError:
+        return ConfigError(f"{name}: {message}", path=path, line=at, fix=fix)
+
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError("an entry's name must be text", path=path, line=line, fix="quote the name")
+    if isinstance(value, str) or value is None:  # the short form, `Pravda: ˈprɑːvdə`
+        value = yamlfile.LineDict(ipa=value)
+        value.lines["ipa"] = line
+    if not isinstance(value, yamlfile.LineDict):
+        raise fail("expected an IPA string or a mapping of fields", line, f"fields are: {', '.join(FIELDS)}")
+    at = value.lines
+    for field in value:
+        if field not in FIELDS:
+            raise fail(f"unknown field {field!r}", at[field], f"fields are: {', '.join(FIELDS)}")
+
+    ipa = value.get("ipa")
+    if not isinstance(ipa, str) or not ipa.strip():
+        raise fail(
+            "no pronunciation (ipa) given",
+            at.get("ipa", line),
+            "add e.g. `ipa: ˈkiːrəf`, stress mark ˈ included",
+        )
+    ipa = " ".join(ipa.split())
+    try:
+        ipa_to_espeak(ipa)
+        patterns = stress_pattern(ipa)
+    except ValueError as exc:
+        raise fail(str(exc), at["ipa"], "use IPA symbols for English sounds") from None
+    if len(patterns) != len(ipa.split()):
+        raise fail(f"a word of {ipa!r} has no vowel", at["ipa"], "join it to its neighbour, or add the vowel")
+    for word, pattern in zip(ipa.split(), patterns, strict=True):
+        if pattern.count("1") != 1:
+            raise fail(
+                f"{word!r} needs exactly one primary stress mark ˈ (it has {pattern.count('1')})",
+                at["ipa"],
+                f"put {PRIMARY} before the stressed syllable",
+            )
+
+    say = value.get("say")
+    if say is not None and (not isinstance(say, str) or not say.strip()):
+        raise fail("say must be a non-empty respelling", at["say"], "write e.g. `say: KEE-rof`, or remove it")
+
+    spellings = value.get("spellings", [])
+    if isinstance(spellings, str):
+        spellings = [spellings]
+    if not isinstance(spellings, list) or not all(isinstance(s, str) and s.strip() for s in spellings):
+        raise fail(
+            "spellings must be a list of words", at.get("spellings", line), "write `spellings: [Kiroff]`"
+        )
+
+    case_sensitive = value.get("case_sensitive", False)
+    if not isinstance(case_sensitive, bool):
+        raise fail(
+            "case_sensitive must be true or false", at["case_sensitive"], "write `case_sensitive: true`"
+        )
+
+    forms = _forms(value.get("forms", []), fail, at.get("forms", line))
+    return Entry(
+        name=name.strip(),
+        ipa=ipa,
+        say=say.strip() if say else None,
+        spellings=tuple(dict.fromkeys(s.strip() for s in spellings if s.strip() != name.strip())),
+        case_sensitive=case_sensitive,
+        forms=forms,
+        line=line,
+    )
+
+
+def _forms(raw: Any, fail, line: int) -> tuple[tuple[str, str], ...]:
+    fix = f"list known endings ({', '.join(ENDINGS)}) or map an ending to its IPA: {{ovtsy: ɔːftsi}}"
+    if isinstance(raw, str):
+        raw = [raw]
+    if isinstance(raw, list):
+        unknown = [f for f in raw if not isinstance(f, str) or f.lower() not in ENDINGS]
+        if unknown:
+            raise fail(f"unknown ending {unknown[0]!r} in forms", line, fix)
+        pairs = [(f.lower(), ENDINGS[f.lower()]) for f in raw]
+    elif isinstance(raw, dict):
+        pairs = list(raw.items())
+        for ending, ipa in pairs:
+            if not isinstance(ending, str) or not ending.isalpha() or not isinstance(ipa, str):
+                raise fail(f"forms: {ending!r} must be an ending in letters mapped to IPA", line, fix)
+            if PRIMARY in ipa:
+                raise fail(f"forms: the ending {ending!r} is said unstressed", line, f"remove {PRIMARY}")
+            try:
+                ipa_to_espeak(ipa)
+            except ValueError as exc:
+                raise fail(f"forms: {exc}", line, "use IPA symbols for English sounds") from None
+    else:
+        raise fail("forms must be a list of endings or a mapping", line, fix)
+    return tuple((ending.lower(), ipa) for ending, ipa in pairs)
