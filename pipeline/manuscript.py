@@ -1,34 +1,21 @@
-"""The manuscript stage: text files in, chapters of paragraphs out, with what was left unread and why.
+"""Reading a manuscript: which files, their text whatever the encoding, and where in it the book is.
 
-Reads each file whatever its encoding, cuts off what is not the book (a Project Gutenberg header, licence and
-footer; a web page's "Last updated" trailer), finds the chapters (structure.py) and guesses title, author,
-translator and year from the text itself for when the metadata file does not give them.
+Cuts off what is not the book (a Project Gutenberg header, licence and footer; a web page's "Last updated"
+trailer) and guesses title, author, translator and year from the text itself for when the metadata file
+does not give them. structure.py finds the chapters in what is left.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .chapter_overrides import ChapterOverrides, overrides_from_yaml
 from .errors import InputError
 from .headings import is_date, is_title_like, title_case
-from .model import Chapter, Paragraph, Where
-from .structure import Dropped, layout
-
-__all__ = [
-    "ChapterOverrides",
-    "DetectedText",
-    "Dropped",
-    "FrontMatter",
-    "detect_chapters",
-    "manuscript_files",
-    "overrides_from_yaml",
-    "read_text",
-]
+from .model import Paragraph, Where
 
 log = logging.getLogger(__name__)
 
@@ -72,12 +59,12 @@ class FrontMatter:
 
 
 @dataclass(frozen=True, slots=True)
-class DetectedText:
-    """One file's chapters, what the text says about itself, and what was deliberately not read aloud."""
+class Dropped:
+    """Text deliberately not read aloud: the text itself, where it starts, and why it was left out."""
 
-    chapters: tuple[Chapter, ...]
-    guessed: FrontMatter
-    dropped: tuple[Dropped, ...]
+    text: str
+    where: Where
+    reason: str
 
 
 def read_text(path: Path) -> str:
@@ -190,28 +177,31 @@ def manuscript_files(source: Path) -> tuple[Path, ...]:
     return tuple(files)
 
 
-def detect_chapters(
-    text: str, *, path: Path, overrides: ChapterOverrides | None = None, line_offset: int = 0
-) -> DetectedText:
-    """Chapters of one file's text; Where lines are 1-based in the real file (`line_offset` lines precede text)."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    where = lambda index: Where(path, line_offset + index + 1)  # noqa: E731
+@dataclass(frozen=True, slots=True)
+class Body:
+    """Where the book is in a file's lines, [start, end), once boilerplate is cut off; and what was cut."""
+
+    start: int
+    end: int
+    fields: dict[str, str]  # the Project Gutenberg header's Title/Author/Translator lines, lower-case keys
+    dropped: tuple[Dropped, ...]
+
+
+def find_body(lines: Sequence[str], *, path: Path, line_offset: int = 0) -> Body:
+    """Cut a Project Gutenberg header, footer and licence, and a web page's trailer, off a file's lines."""
+
+    def where(index: int) -> Where:
+        return Where(path, line_offset + index + 1)
+
     dropped: list[Dropped] = []
     start, end, fields = _gutenberg(lines, where, dropped)
     end = _trailer(lines, start, end, where, dropped)
-    found = layout(lines, start=start, end=end, path=path, line_offset=line_offset, overrides=overrides)
-    if not found.chapters:
-        raise InputError(
-            "there is no text to read between the Project Gutenberg header and footer",
-            path=path,
-            line=line_offset + start + 1,
-            fix="check that the book's text is in the file",
-        )
-    dropped = sorted([*dropped, *found.dropped], key=lambda d: d.where.line)
-    return DetectedText(found.chapters, _guess(fields, found.front), tuple(dropped))
+    return Body(start, end, fields, tuple(dropped))
 
 
-def _gutenberg(lines: Sequence[str], where, dropped: list[Dropped]) -> tuple[int, int, dict[str, str]]:
+def _gutenberg(
+    lines: Sequence[str], where: Callable[[int], Where], dropped: list[Dropped]
+) -> tuple[int, int, dict[str, str]]:
     """The lines [start, end) between a Project Gutenberg header and footer, and the header's fields."""
     start, end = 0, len(lines)
     fields: dict[str, str] = {}
@@ -241,7 +231,9 @@ def _gutenberg(lines: Sequence[str], where, dropped: list[Dropped]) -> tuple[int
     return start, end, fields
 
 
-def _trailer(lines: Sequence[str], start: int, end: int, where, dropped: list[Dropped]) -> int:
+def _trailer(
+    lines: Sequence[str], start: int, end: int, where: Callable[[int], Where], dropped: list[Dropped]
+) -> int:
     """Cut a web page's trailer ("Last updated on: 14 November 2014") standing alone at the very end."""
     while True:
         last = next((i for i in range(end - 1, start - 1, -1) if lines[i].strip()), None)
@@ -261,7 +253,7 @@ def _clean_name(text: str) -> str:
     return text.strip()
 
 
-def _guess(fields: dict[str, str], front: Sequence[Paragraph]) -> FrontMatter:
+def guess_front_matter(fields: dict[str, str], front: Sequence[Paragraph]) -> FrontMatter:
     """Title, author, translator and year: the Gutenberg header's fields first, else the front matter."""
     title = fields.get("title")
     author = fields.get("author")

@@ -1,377 +1,56 @@
-"""Chapters from a manuscript's own layout: blank-line blocks, the headings among them, the text under each.
+"""Chapter detection: one file's text in, its chapters, what it says about itself and what was not read out.
 
-In: the lines of one file with any boilerplate already cut off (manuscript.py does that). Out: chapters of
-paragraphs that know their lines, the front matter, and what was deliberately not read (a table of contents).
-Overrides from the book's metadata file (`chapters:` in book.yaml) add or refuse headings where layout misleads.
+The contract the build relies on: every word of the text ends up in exactly one chapter (its title or a
+paragraph) or in `dropped` with a reason; paragraphs know their 1-based line in the real file.
+manuscript.py cuts the boilerplate and guesses metadata, layout.py finds the headings and the text under them.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from .chapter_overrides import ChapterOverrides
-from .headings import CHAPTER, FLOATING, SECTION, Shape, is_contents, is_title_like, key_of, shape_of
-from .model import Chapter, ChapterKind, Paragraph, Where, count_words
+from .chapter_overrides import ChapterOverrides, overrides_from_yaml
+from .layout import layout
+from .manuscript import Dropped, FrontMatter, find_body, guess_front_matter
+from .model import Chapter
+
+__all__ = [
+    "ChapterOverrides",
+    "DetectedText",
+    "Dropped",
+    "FrontMatter",
+    "detect_chapters",
+    "overrides_from_yaml",
+]
 
 log = logging.getLogger(__name__)
 
-_NOTE_START = re.compile(r"(?:\[\d{1,3}\]|\d{1,3}[.)])\s")
-_FIELD = re.compile(r"[A-Z][\w/&.’' -]{0,40}:\s+\S")  # "Translation: John G. Wright."
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
-
 
 @dataclass(frozen=True, slots=True)
-class Dropped:
-    """Text deliberately not read aloud: the text itself, where it starts, and why it was left out."""
-
-    text: str
-    where: Where
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class Layout:
-    """What `layout` found in one file's text."""
+class DetectedText:
+    """One file's chapters, what the text says about itself, and what was deliberately not read aloud."""
 
     chapters: tuple[Chapter, ...]
-    front: tuple[Paragraph, ...]  # the text before the first heading, read or not
-    dropped: tuple[Dropped, ...]
+    guessed: FrontMatter
+    dropped: tuple[Dropped, ...]  # in the order of the file
 
 
-@dataclass(slots=True)
-class _Block:
-    """A run of non-blank lines (stripped), the index of its first line, and the blank lines before it."""
+def detect_chapters(
+    text: str, *, path: Path, overrides: ChapterOverrides | None = None, line_offset: int = 0
+) -> DetectedText:
+    """Chapters of one file's text. `line_offset` lines of the real file precede `text` (Where lines count them).
 
-    first: int
-    lines: list[str]
-    gap: int
-    shape: Shape | None = None
-    heading: bool = False
-    subtitle: str | None = None
-    prose: bool = False
-    words: int = field(default=0)
-
-
-def _is_field_block(lines: Sequence[str]) -> bool:
-    return all(_FIELD.match(line) for line in lines)
-
-
-def _is_prose(block: _Block) -> bool:
-    """Running text, as opposed to a title, a dateline, a signature or a list of credits."""
-    if block.shape is not None and len(block.lines) == 1 and block.shape.kind != "title":
-        return False
-    if _is_field_block(block.lines):
-        return False
-    text = " ".join(block.lines)
-    return block.words >= 15 or (block.words >= 4 and bool(_SENTENCE_END.search(text)))
-
-
-def _blocks(lines: Sequence[str], start: int, end: int, overrides: ChapterOverrides) -> list[_Block]:
-    blocks: list[_Block] = []
-    current: list[str] = []
-    first = gap = 0
-
-    def flush() -> None:
-        nonlocal current, gap
-        if current:
-            blocks.append(_Block(first, current, gap))
-            current, gap = [], 0
-
-    for index in range(start, end):
-        line = lines[index].strip()
-        if not line:
-            flush()
-            gap += 1
-            continue
-        # A Markdown heading or a heading the user named stands alone even without blank lines around it.
-        alone = line.startswith("#") or overrides.forces(line)
-        if alone or (current and (current[-1].startswith("#") or overrides.forces(current[-1]))):
-            flush()
-        if not current:
-            first = index
-        current.append(line)
-        if alone:
-            flush()
-    flush()
-    for block in blocks:
-        block.words = count_words(" ".join(block.lines))
-    return blocks
-
-
-def _split_keyword_blocks(blocks: list[_Block]) -> list[_Block]:
-    """A chapter keyword line at the top of a block is a heading; the line under it a subtitle or the text."""
-    result: list[_Block] = []
-    for block in blocks:
-        shape = shape_of(block.lines[0])
-        if len(block.lines) > 1 and shape is not None and shape.kind == "keyword":
-            second = block.lines[1]
-            if len(block.lines) == 2 and is_title_like(second) and shape_of(second) in (None, _title(second)):
-                result.append(_Block(block.first, block.lines, block.gap, subtitle=second))
-                continue
-            result.append(_Block(block.first, block.lines[:1], block.gap))
-            result.append(_Block(block.first + 1, block.lines[1:], 0))
-            continue
-        result.append(block)
-    for block in result:
-        block.words = count_words(" ".join(block.lines))
-    return result
-
-
-def _title(line: str) -> Shape | None:
-    shape = shape_of(line)
-    return shape if shape is not None and shape.kind == "title" else None
-
-
-def _table_of_contents(blocks: list[_Block]) -> tuple[int, int] | None:
-    """The blocks [lo, hi) of a table of contents: heading lines listed before the same headings begin.
-
-    It starts at a "Contents" line in the first quarter of the text, or else at the first line whose key
-    recurs later as a heading before any prose; it ends where the last recurrence of its first entry does.
+    A file with no headings is one chapter named after the file; a file with nothing to read (only a licence,
+    say) gives no chapters, and the caller decides whether that is an error.
     """
-    quarter = max(len(blocks) // 4, 1)
-    contents = next((i for i, b in enumerate(blocks[:quarter]) if is_contents(b.lines[0])), None)
-    begin = contents + 1 if contents is not None else 0
-    end = next((i for i in range(begin, len(blocks)) if blocks[i].prose), len(blocks))
-    last_at: dict[str, int] = {}
-    for i in range(begin, end):
-        last_at[key_of(blocks[i].lines[0])] = i
-    for i in range(begin, end):
-        for line in blocks[i].lines:
-            key = key_of(line)
-            later = last_at.get(key, -1)
-            if key and later > i:
-                entries = sum(1 for b in blocks[i:later] for ln in b.lines if shape_of(ln) is not None)
-                if contents is not None or entries >= 2:
-                    return (contents if contents is not None else i), later
-    if contents is not None and end - 1 > contents:
-        return contents, end - 1  # nothing recurs exactly: keep the heading right above the first prose
-    return None
-
-
-def _numbered_chains(blocks: list[_Block], candidates: list[int]) -> set[int]:
-    """Numbered lines that count 1, 2, 3... with prose between them: section headings, not a list."""
-    accepted: set[int] = set()
-    chain: list[int] = []
-
-    def prose_between(lo: int, hi: int) -> bool:
-        return any(blocks[k].prose for k in range(lo + 1, min(hi, len(blocks))))
-
-    def close() -> None:
-        if len(chain) >= 2 and prose_between(chain[-1], chain[-1] + 4):
-            accepted.update(chain)
-
-    for index in candidates:
-        number = blocks[index].shape.number  # type: ignore[union-attr]
-        if chain and number == blocks[chain[-1]].shape.number + 1 and prose_between(chain[-1], index):  # type: ignore[operator,union-attr]
-            chain.append(index)
-        elif number == 1:
-            close()
-            chain = [index]
-    close()
-    return accepted
-
-
-def _wrap_threshold(blocks: list[_Block]) -> float:
-    """Half the width the text is hard-wrapped at: shorter lines inside a block are lines on purpose."""
-    widths = sorted(len(line) for b in blocks if len(b.lines) > 1 for line in b.lines[:-1])
-    return widths[int(len(widths) * 0.9)] / 2 if widths else 0.0
-
-
-def _find_headings(blocks: list[_Block], overrides: ChapterOverrides) -> None:
-    structured = False
-    for block in blocks:
-        line = block.lines[0]
-        if overrides.refuses(line):
-            continue
-        if overrides.forces(line):
-            block.shape = shape_of(line) or Shape("title", CHAPTER, line)
-            block.heading = True
-        elif overrides.automatic and (len(block.lines) == 1 or block.subtitle):
-            block.shape = shape_of(line)
-            if block.shape is not None and block.shape.kind in {"keyword", "markdown", "named"}:
-                block.heading = True
-                structured = structured or block.shape.kind != "named"
-    gaps = Counter(b.gap for b in blocks[1:] if not b.heading)
-    usual_gap = gaps.most_common(1)[0][0] if gaps else 1
-    numbered = [i for i, b in enumerate(blocks) if b.shape and b.shape.kind == "numbered" and not b.heading]
-    for index in _numbered_chains(blocks, numbered):
-        blocks[index].heading = True
-    for index, block in enumerate(blocks):
-        if block.heading or block.shape is None or block.shape.kind != "title":
-            continue
-        after = blocks[index + 1] if index + 1 < len(blocks) else None
-        spaced = index == 0 or block.gap > usual_gap or not structured
-        if after is not None and after.prose and not after.heading and spaced:
-            block.heading = True
-    # A keyword heading alone, then one short title-like line, then text: the line is the chapter's title.
-    for index, block in enumerate(blocks[:-2]):
-        nxt, after = blocks[index + 1], blocks[index + 2]
-        if (
-            block.heading
-            and block.shape
-            and block.shape.kind == "keyword"
-            and block.subtitle is None
-            and not nxt.heading
-            and len(nxt.lines) == 1
-            and _title(nxt.lines[0])
-            and not after.heading
-        ):
-            block.subtitle = nxt.lines[0]
-            nxt.shape = Shape("subtitle", SECTION, nxt.lines[0])
-    # One top-level Markdown heading before all others is the book's title: front matter, not a chapter.
-    headings = [b for b in blocks if b.heading]
-    tops = [b for b in headings if b.shape and b.shape.kind == "markdown" and b.shape.rank == 0]
-    if len(tops) == 1 and len(headings) > 1 and headings[0] is tops[0]:
-        tops[0].heading = False
-
-
-def _paragraphs(block: _Block, where: _Where, *, wrap: float, notes: bool) -> list[Paragraph]:
-    """A block's paragraphs: one for wrapped prose, one per line for credits, verse and signatures."""
-    lines = block.lines
-    if lines[0].startswith("#") and shape_of(lines[0]) is not None:
-        lines = [shape_of(lines[0]).title, *lines[1:]]  # type: ignore[union-attr]
-    starts: list[int]
-    if notes and any(_NOTE_START.match(line) for line in lines[1:]):
-        starts = [0] + [k for k in range(1, len(lines)) if _NOTE_START.match(lines[k])]
-    elif all(len(line) >= wrap for line in lines[:-1]):
-        starts = [0]
-    else:
-        # A line starting in lower case continues the one above ("The Stalinist Bureaucracy / and the ...").
-        starts = [0] + [k for k in range(1, len(lines)) if not lines[k][:1].islower()]
-    ends = [*starts[1:], len(lines)]
-    return [
-        Paragraph(" ".join(lines[a:b]), where(block.first + a)) for a, b in zip(starts, ends, strict=True)
-    ]
-
-
-class _Where:
-    def __init__(self, path: Path, offset: int) -> None:
-        self.path, self.offset = path, offset
-
-    def __call__(self, index: int) -> Where:
-        return Where(self.path, self.offset + index + 1)
-
-
-def _leading_run(blocks: list[_Block], lo: int, hi: int, usual_gap: int) -> int:
-    """Where the short title blocks standing before heading `hi` begin (hi if none belong to it).
-
-    An article's title and subtitle above its first section belong to that section, not to the end of the
-    chapter before: they are short, not prose, and set off from that chapter by a wider gap than usual.
-    """
-    start = hi
-    for k in range(hi - 1, lo, -1):
-        block = blocks[k]
-        if block.prose or block.heading or len(block.lines) > 4 or any(len(x) > 100 for x in block.lines):
-            break
-        if block.gap > usual_gap:
-            start = k
-    return start
-
-
-def layout(
-    lines: Sequence[str],
-    *,
-    start: int,
-    end: int,
-    path: Path,
-    line_offset: int = 0,
-    overrides: ChapterOverrides | None = None,
-) -> Layout:
-    """Chapters of lines[start:end]; Where lines are 1-based in the real file (line_offset + index + 1)."""
-    overrides = overrides or ChapterOverrides()
-    where = _Where(path, line_offset)
-    blocks = _split_keyword_blocks(_blocks(lines, start, end, overrides))
-    for block in blocks:
-        block.shape = shape_of(block.lines[0]) if len(block.lines) == 1 else None
-        block.prose = _is_prose(block)
-    dropped: list[Dropped] = []
-    toc = _table_of_contents(blocks) if overrides.automatic else None
-    if toc is not None:
-        lo, hi = toc
-        text = "\n".join(line for b in blocks[lo:hi] for line in b.lines)
-        dropped.append(
-            Dropped(text, where(blocks[lo].first), "table of contents (each chapter is read where it begins)")
-        )
-        del blocks[lo:hi]
-    for block in blocks:
-        block.shape = None
-    _find_headings(blocks, overrides)
-    wrap = _wrap_threshold(blocks)
-    gaps = Counter(b.gap for b in blocks[1:] if not b.heading)
-    usual_gap = gaps.most_common(1)[0][0] if gaps else 1
-    heads = [i for i, b in enumerate(blocks) if b.heading]
-    if not heads:
-        return _single_chapter(blocks, where, path=path, wrap=wrap, dropped=dropped)
-
-    front_blocks = blocks[: heads[0]]
-    front = tuple(p for b in front_blocks for p in _paragraphs(b, where, wrap=wrap, notes=False))
-    chapters: list[Chapter] = []
-    if front and overrides.opening:
-        chapters.append(Chapter(overrides.opening_title, front, front[0].where, ChapterKind.OPENING, False))
-    elif front:
-        text = "\n".join(line for b in front_blocks for line in b.lines)
-        dropped.append(Dropped(text, front[0].where, "front matter (book.yaml has chapters: opening: false)"))
-
-    stack: list[tuple[int, str]] = []  # open containers (BOOK ONE before its CHAPTER I): rank and title
-    pending: list[Paragraph] = []
-    bounds = [
-        _leading_run(blocks, heads[k - 1], heads[k], usual_gap) if k else heads[0] for k in range(len(heads))
-    ]
-    for k, index in enumerate(heads):
-        block = blocks[index]
-        shape = block.shape or Shape("title", CHAPTER, block.lines[0])
-        rank = shape.rank
-        if rank == FLOATING:
-            rank = min((r for r, _ in stack), default=CHAPTER)
-        while stack and stack[-1][0] >= rank:
-            stack.pop()
-        title = shape.title
-        if block.subtitle:
-            title += " " if title.endswith((".", ":", "—", "–", "-")) else ": "
-            title += block.subtitle
-        body_end = bounds[k + 1] if k + 1 < len(heads) else len(blocks)
-        body = [b for b in blocks[index + 1 : body_end] if not (b.shape and b.shape.kind == "subtitle")]
-        leading = (
-            [
-                p
-                for b in blocks[body_end : heads[k + 1]]
-                for p in _paragraphs(b, where, wrap=wrap, notes=False)
-            ]
-            if k + 1 < len(heads)
-            else []
-        )
-        nxt = blocks[heads[k + 1]].shape if k + 1 < len(heads) else None
-        if not body and not pending and nxt is not None and nxt.rank != FLOATING and nxt.rank > rank:
-            stack.append((rank, title))
-            pending = leading
-            continue
-        paragraphs = pending + [p for b in body for p in _paragraphs(b, where, wrap=wrap, notes=shape.notes)]
-        if not paragraphs:
-            log.warning(
-                "%s: heading %r has no text under it; it is kept as a chapter that only speaks its title",
-                where(block.first),
-                title,
-            )
-        full = " — ".join([*(t for _, t in stack), title])
-        kind = ChapterKind.FOOTNOTES if shape.notes else ChapterKind.BODY
-        chapters.append(Chapter(full, tuple(paragraphs), where(block.first), kind))
-        pending = leading
-    return Layout(tuple(chapters), front, tuple(dropped))
-
-
-def _single_chapter(
-    blocks: list[_Block], where: _Where, *, path: Path, wrap: float, dropped: list[Dropped]
-) -> Layout:
-    """No headings at all: the file is one chapter, named after the file (a book split one chapter a file)."""
-    paragraphs = tuple(p for b in blocks for p in _paragraphs(b, where, wrap=wrap, notes=False))
-    if not paragraphs:
-        return Layout((), (), tuple(dropped))
-    title = re.sub(r"[_-]+", " ", path.stem).strip() or path.stem
-    log.info("%s: no chapter headings found; the file is one chapter titled %r", path, title)
-    chapter = Chapter(title, paragraphs, paragraphs[0].where, ChapterKind.BODY, speak_title=False)
-    return Layout((chapter,), (), tuple(dropped))
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    body = find_body(lines, path=path, line_offset=line_offset)
+    found = layout(
+        lines, start=body.start, end=body.end, path=path, line_offset=line_offset, overrides=overrides
+    )
+    if not found.chapters:
+        log.warning("%s: nothing to read in this file once its boilerplate is left out", path)
+    dropped = sorted([*body.dropped, *found.dropped], key=lambda d: d.where.line)
+    return DetectedText(found.chapters, guess_front_matter(body.fields, found.front), tuple(dropped))
