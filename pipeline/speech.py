@@ -90,8 +90,8 @@ ABBREVIATIONS_BEFORE_NUMBER: dict[str, str] = {
     "ch.": "chapter",
 }
 # "St. Petersburg" is a saint; "Baker St." a street.
-_SAINT = re.compile(r"(?<![\w.])St\.(?=\s+[^\W\d_])")
-_STREET = re.compile(r"(?<![\w.])St\.")
+_SAINT = re.compile(r"(?<![^\W\d_.])St\.(?=\s+[^\W\d_])")
+_STREET = re.compile(r"(?<![^\W\d_.])St\.(?!\w)")
 
 # Abbreviations after which sentencex may cut but a sentence never ends ("Co." and "etc." can end one).
 _NEVER_FINAL = frozenset(ABBREVIATIONS) - {"Co.", "Bros.", "Inc.", "Ltd.", "etc.", "Eds.", "Jr.", "Sr."}
@@ -102,8 +102,8 @@ def _alternation(keys: object) -> str:
     return "|".join(re.escape(k) for k in sorted(keys, key=len, reverse=True))
 
 
-_ABBREVIATION = re.compile(rf"(?<![\w.])(?:{_alternation(ABBREVIATIONS)})(?!\w)")
-_NUMBER_ABBREVIATION = re.compile(rf"(?<![\w.])(?:{_alternation(ABBREVIATIONS_BEFORE_NUMBER)})(?=\s*\d)")
+_ABBREVIATION = re.compile(rf"(?<![^\W\d_.])(?:{_alternation(ABBREVIATIONS)})(?!\w)")
+_NUMBER_ABBREVIATION = re.compile(rf"(?<![^\W\d_.])(?:{_alternation(ABBREVIATIONS_BEFORE_NUMBER)})(?=\s*\d)")
 _CLOSERS_TO_END = re.compile(r"[\s\"”’'»)\]]*\Z")
 
 
@@ -170,13 +170,14 @@ def _roman_after_word(m: re.Match[str]) -> str:
 
 _MARKUP = re.compile(r"\[\[.*?\]\]", re.DOTALL)
 _PLACEHOLDERS = re.compile("[\U000f0000-\U0010ffff]")  # private use: stands in for [[...]] while we work
-_FOOTNOTE_MARK = re.compile(r"\s*\[\s*\d{1,3}\s*\]")
+_FOOTNOTE_MARK = re.compile(r"(?:\s*\[\s*\d{1,3}\s*\])+")
 _LEAD_NUMBER = re.compile(r"\A\s*(\d{1,3})[.)]\s+(?=\S)")
-_ELLIPSIS = re.compile(r"\s*(?:…+|\.(?:\s?\.){2,})\s*")
-_DASH = re.compile(r"\s*(?:--+|[–—―])\s*|(?:\A|\s+)-+(?:\s+|\Z)")
+_ELLIPSIS = re.compile(r"\s*(?:…+|\.{3,}|\.(?:\s\.){2,})\s*")  # "etc. ..." keeps the dot of "etc."
+_DASH = re.compile(r"\s*(?:-{2,}|[–—―])\s*")
+_HYPHEN = re.compile(r"\s*-\s*")
 _BRACKET = re.compile(r"\s*[()\[\]{}]\s*")
-_DOUBLE_QUOTE = re.compile(r"[\"“”„‟«»‹›〝〞＂]")
-_SINGLE_QUOTE = re.compile(r"['‘’‚‛`´]")
+_DOUBLE_QUOTE = re.compile(r"[\"“”„‟«»‹›〝〞＂]+")
+_SINGLE_QUOTE = re.compile(r"['‘’‚‛`´]+")
 _SILENT_SYMBOL = re.compile(r"[*_#~^|•\\]")
 _SLASH = re.compile(r"\s*/\s*")
 _SYMBOL_WORDS = {"&": "and", "%": "percent", "§": "section", "°": "degrees"}
@@ -189,13 +190,20 @@ def _ellipsis(m: re.Match[str]) -> str:
     return "." if _CLOSERS_TO_END.match(m.string, m.end()) else ", "
 
 
+def _between_words(m: re.Match[str]) -> bool:
+    text = m.string
+    return m.start() > 0 and text[m.start() - 1].isalnum() and m.end() < len(text) and text[m.end()].isalnum()
+
+
+def _silent(m: re.Match[str]) -> str:
+    """Drop what matched, without gluing the words either side into one."""
+    return " " if _between_words(m) else ""
+
+
 def _quote(m: re.Match[str]) -> str:
-    text, i = m.string, m.start()
-    before = i > 0 and text[i - 1].isalnum()
-    after = m.end() < len(text) and text[m.end()].isalnum()
-    if m[0] in "'’" and before and after:
+    if m[0] in "'’" and _between_words(m):
         return "'"  # an apostrophe inside a word: "Stalin’s", "doesn’t"
-    return " " if before and after else ""
+    return _silent(m)
 
 
 def _strongest(m: re.Match[str]) -> str:
@@ -205,7 +213,7 @@ def _strongest(m: re.Match[str]) -> str:
 def _tidy(text: str) -> str:
     text = re.sub(r"\s+", " ", text)
     text = re.sub(r" (?=[,;:.!?])", "", text)
-    text = _PUNCT_RUN.sub(_strongest, text)
+    text = _initials(_PUNCT_RUN.sub(_strongest, text))  # a dropped mark may have glued "A.:B" into "A.B"
     text = re.sub(r"([,;:!?])(?=[^\W_])", r"\1 ", text)
     text = re.sub(r"\A[\s,;:.]+", "", text)
     text = re.sub(r"[\s,]+\Z", "", text)
@@ -219,7 +227,7 @@ def _lead_number(m: re.Match[str]) -> str:
 
 def speakable(text: str) -> str:
     """One sentence as written -> the words a narrator says (see the module docstring for what changes)."""
-    text = _PLACEHOLDERS.sub("", text)
+    text = _PLACEHOLDERS.sub(" ", text)
     kept: list[str] = []
 
     def hide(m: re.Match[str]) -> str:
@@ -227,20 +235,23 @@ def speakable(text: str) -> str:
         return chr(0xF0000 + len(kept) - 1)
 
     text = _MARKUP.sub(hide, text)
-    text = _FOOTNOTE_MARK.sub("", text)
+    # Silent marks go first, so that no later rule can find a new "Chapter I" or "Jan." where they were.
+    text = _FOOTNOTE_MARK.sub(_silent, text)
+    text = _DOUBLE_QUOTE.sub(_quote, text)
+    text = _SINGLE_QUOTE.sub(_quote, text)
+    text = _SILENT_SYMBOL.sub(" ", text)
+    text = _SYMBOL.sub(lambda m: f" {_SYMBOL_WORDS[m[0]]} ", text)
+    text = _BRACKET.sub(", ", text)
+    text = _ELLIPSIS.sub(_ellipsis, text)
     text = _abbreviations(text)
     text = _initials(text)
     text = _ROMAN_AFTER_WORD.sub(_roman_after_word, text)
     text = _LEAD_NUMBER.sub(_lead_number, text)
     text = say_numbers(text)
-    text = _SYMBOL.sub(lambda m: f" {_SYMBOL_WORDS[m[0]]} ", text)
-    text = _SILENT_SYMBOL.sub(" ", text)
-    text = _ELLIPSIS.sub(_ellipsis, text)
+    # Dashes and slashes last: until the numbers are read, "1926–27" is a range and "1/2" a fraction.
     text = _DASH.sub(", ", text)
+    text = _HYPHEN.sub(lambda m: "-" if m[0] == "-" and _between_words(m) else ", ", text)
     text = _SLASH.sub(", ", text)
-    text = _BRACKET.sub(", ", text)
-    text = _DOUBLE_QUOTE.sub(_quote, text)
-    text = _SINGLE_QUOTE.sub(_quote, text)
     text = _tidy(text)
     return _PLACEHOLDERS.sub(lambda m: kept[ord(m[0]) - 0xF0000], text)
 
@@ -267,6 +278,8 @@ def _looks_like_word(word: str) -> bool:
 def _title_case(text: str) -> str:
     def case(m: re.Match[str]) -> str:
         word = m[0]
+        if not word.isupper():
+            return word  # already said: "CHAPTER eighteen"
         if m.start() > 0 and word in _LOWER_IN_TITLES:
             return word.lower()
         return word.capitalize() if _looks_like_word(word) else word
