@@ -15,7 +15,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .chapter_overrides import ChapterOverrides
-from .headings import CHAPTER, FLOATING, SECTION, Shape, is_contents, is_title_like, key_of, shape_of
+from .headings import (
+    CHAPTER,
+    FLOATING,
+    SECTION,
+    Shape,
+    is_contents,
+    is_title_like,
+    key_of,
+    shape_of,
+    title_case,
+)
 from .manuscript import Dropped
 from .model import Chapter, ChapterKind, Paragraph, Where, count_words
 
@@ -171,7 +181,8 @@ def _numbered_chains(blocks: list[_Block], candidates: list[int]) -> set[int]:
 def _wrap_threshold(blocks: list[_Block]) -> float:
     """Half the width the text is hard-wrapped at: shorter lines inside a block are lines on purpose."""
     widths = sorted(len(line) for b in blocks if len(b.lines) > 1 for line in b.lines[:-1])
-    return widths[int(len(widths) * 0.9)] / 2 if widths else 0.0
+    # Never under 30: no one wraps prose that narrow, and a signature ("JOHN SMITH") is its own line.
+    return max(widths[int(len(widths) * 0.9)] / 2 if widths else 0.0, 30.0)
 
 
 def _find_headings(blocks: list[_Block], overrides: ChapterOverrides) -> None:
@@ -325,7 +336,7 @@ def layout(
         title = shape.title
         if block.subtitle:
             title += " " if title.endswith((".", ":", "—", "–", "-")) else ": "
-            title += block.subtitle
+            title += title_case(block.subtitle)
         body_end = bounds[k + 1] if k + 1 < len(heads) else len(blocks)
         body = [b for b in blocks[index + 1 : body_end] if not (b.shape and b.shape.kind == "subtitle")]
         leading = (
