@@ -13,12 +13,13 @@ PRIMARY = "ˈ"
 SECONDARY = "ˌ"
 
 # IPA -> eSpeak en mnemonic. Several IPA spellings of one English phoneme share a mnemonic
-# (ɹ/r, ɡ/g, ɫ/l, ɑ/ɑː, ɔ/ɔː, ɝ/ɜː, əʊ/oʊ): `canonical` folds these aliases together.
+# (ɹ/r, ɡ/g, ɫ/l, ɾ/t, ɑ/ɑː, ɔ/ɔː, ɝ/ɜː, əʊ/oʊ): `canonical` folds these aliases together.
+# ɐ (eSpeak's a#) is a reduced vowel: under stress eSpeak says it æ.
 _CONSONANTS = {
     "p": "p", "b": "b", "t": "t", "d": "d", "k": "k", "ɡ": "g", "g": "g",
     "f": "f", "v": "v", "θ": "T", "ð": "D", "s": "s", "z": "z", "ʃ": "S", "ʒ": "Z",
     "tʃ": "tS", "dʒ": "dZ", "m": "m", "n": "n", "ŋ": "N", "l": "l", "ɫ": "l",
-    "r": "r", "ɹ": "r", "w": "w", "j": "j", "h": "h", "x": "x", "ʔ": "?",
+    "r": "r", "ɹ": "r", "ɾ": "t", "w": "w", "j": "j", "h": "h", "x": "x", "ʔ": "?",
 }  # fmt: skip
 _VOWELS = {
     "ə": "@", "ɚ": "3", "ɜː": "3:", "ɝ": "3:", "æ": "a", "ɐ": "a#", "ɑː": "A:", "ɑ": "A:",
@@ -30,7 +31,7 @@ _VOWELS = {
 }  # fmt: skip
 _RHOTIC = {"ɑːr", "ɔːr", "ɪər", "ɛər", "ʊər"}
 _IPA_TABLE = {**_CONSONANTS, **_VOWELS}
-_IPA_KEYS = sorted(_IPA_TABLE, key=len, reverse=True)
+_KEY_LENGTHS = sorted({len(key) for key in _IPA_TABLE}, reverse=True)
 _VOWEL_STARTS = {key[0] for key in _VOWELS}
 
 # How eSpeak NG (en-us) reads each mnemonic we emit back as IPA (its ɹ written r).
@@ -98,8 +99,9 @@ def _tokens(ipa: str) -> list[str]:
         if ch == ".":  # a syllable break: eSpeak finds syllables itself
             i += 1
             continue
-        for key in _IPA_KEYS:
-            if not text.startswith(key, i):
+        for size in _KEY_LENGTHS:  # longest first, by dictionary lookup: fast on a big lexicon
+            key = text[i : i + size]
+            if key not in _IPA_TABLE:
                 continue
             after = text[i + len(key) : i + len(key) + 1]
             if key in _RHOTIC and _next_sound(text, i + len(key)) in _VOWEL_STARTS:
@@ -185,7 +187,7 @@ def canonical(ipa: str) -> str:
     """`ipa` under the documented normalisation, for comparing two pronunciations of the same thing.
 
     Aliases of one English phoneme are folded (ɹ=r, ɡ=g, ɫ=l, ɑ=ɑː, ɒ=ɑː as en-us says it, ɔ=ɔː, ɝ=ɜː,
-    əʊ=oʊ), r-coloured vowels are spelled vowel+r, tie bars and syllable dots go, and every stress mark
+    əʊ=oʊ, and the flap ɾ=t, which en-us makes of t between vowels by itself), r-coloured vowels are spelled vowel+r, tie bars and syllable dots go, and every stress mark
     sits just before its vowel. eSpeak's IPA readback (text_to_phonemes(ipa=True)) is accepted as input;
     its en-us r-colouring of a schwa before r (ɚr, from @r) counts as ər.
     """
