@@ -20,6 +20,7 @@ from typing import Any
 
 from .errors import ConfigError
 
+OPENING_TITLE = "Opening Credits"
 _KEYS = ("headings", "split_at", "not_headings", "automatic", "opening", "opening_title")
 
 
@@ -36,7 +37,7 @@ class ChapterOverrides:
     not_headings: frozenset[str] = frozenset()
     automatic: bool = True
     opening: bool = True
-    opening_title: str = "Opening Credits"
+    opening_title: str = OPENING_TITLE
 
     def forces(self, line: str) -> bool:
         """Whether the user made this (stripped) line a heading."""
@@ -75,7 +76,7 @@ def overrides_from_yaml(value: Any, *, path: Path, line: int) -> ChapterOverride
             )
 
     def texts(key: str) -> tuple[str, ...]:
-        raw = value.get(key, ())
+        raw = value.get(key, [])
         if isinstance(raw, str):
             raw = [raw]
         if not isinstance(raw, list) or not all(isinstance(x, str) and x.strip() for x in raw):
@@ -109,7 +110,7 @@ def overrides_from_yaml(value: Any, *, path: Path, line: int) -> ChapterOverride
                 line=line_of("headings"),
                 fix="quote it in single quotes and escape special characters with \\",
             ) from None
-    title = value.get("opening_title", ChapterOverrides.opening_title)
+    title = value.get("opening_title", OPENING_TITLE)
     if not isinstance(title, str) or not title.strip():
         raise ConfigError(
             "chapters: opening_title must be a non-empty text",

@@ -196,7 +196,7 @@ def find_body(lines: Sequence[str], *, path: Path, line_offset: int = 0) -> Body
     dropped: list[Dropped] = []
     start, end, fields = _gutenberg(lines, where, dropped)
     end = _trailer(lines, start, end, where, dropped)
-    return Body(start, end, fields, tuple(dropped))
+    return Body(start, end, fields, tuple(sorted(dropped, key=lambda d: d.where.line)))
 
 
 def _gutenberg(
@@ -207,13 +207,21 @@ def _gutenberg(
     fields: dict[str, str] = {}
     head = next((i for i, line in enumerate(lines[:2000]) if _PG_START.match(line)), None)
     if head is not None:
+        key = None
         for line in lines[:head]:
             match = _PG_FIELD.fullmatch(line.strip())
             if match:
-                fields.setdefault(
-                    match["key"].lower().replace("translated by", "translator").rstrip("s"),
-                    match["value"].strip(),
-                )
+                key = match["key"].lower().replace("translated by", "translator").rstrip("s")
+                if key in fields:
+                    key = None  # the first of two equal fields wins; do not extend it
+                else:
+                    fields[key] = match["value"].strip()
+            elif key and line[:1].isspace() and line.strip():
+                # An indented line continues the field above; a capital starts a subtitle.
+                more = line.strip()
+                fields[key] += (" " if more[0].islower() else ": ") + more
+            else:
+                key = None
         dropped.append(Dropped("\n".join(lines[: head + 1]), where(0), "Project Gutenberg header"))
         start = head + 1
     tail = next((i for i in range(len(lines) - 1, start - 1, -1) if _PG_END.match(lines[i])), None)

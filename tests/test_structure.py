@@ -139,7 +139,7 @@ def test_first_book_keeps_front_matter_datelines_signatures_and_the_articles_tit
 
 
 def test_first_book_footnotes_stray_line_and_trailer(first_book) -> None:
-    path, _, found = first_book
+    _, _, found = first_book
     notes = texts(found, 17)
     assert [n[:3] for n in notes[:4]] == ["1. ", "2. ", "3. ", "4. "]
     assert notes[4] == "return return return return return"  # manuscript text: the editor removes it
