@@ -8,13 +8,10 @@ is a count, "in 1926" a year), so counts from a thousand up should carry their c
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Callable
 
 from num2words import num2words
-
-log = logging.getLogger(__name__)
 
 MONTHS = (
     "January",

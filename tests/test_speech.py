@@ -238,6 +238,7 @@ def _words(text: str) -> list[str]:
 def test_speakable_never_crashes_and_leaves_no_digit(text: str) -> None:
     said = speakable(text)
     assert not re.search(r"\d", _MARKUP.sub("", said))
+    assert not re.search(r"\d", _MARKUP.sub("", speakable_heading(text)))
     assert not re.search(r"\d", say_numbers(text.replace("[[", "")))
 
 
