@@ -31,7 +31,7 @@ ENDINGS: dict[str, str] = {
 }  # fmt: skip
 _APOSTROPHES = "'’ʼ"
 _SIBILANTS = ("s", "z", "ʃ", "ʒ", "tʃ", "dʒ")
-_VOICELESS = ("p", "t", "k", "f", "θ")
+_VOICELESS = ("p", "t", "k", "f", "θ", "x")
 
 
 @dataclass(frozen=True, slots=True)
