@@ -12,14 +12,18 @@ from __future__ import annotations
 import json
 import logging
 import re
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydub import AudioSegment
-from pydub.silence import detect_leading_silence
-
 from . import runner, tools
+
+with warnings.catch_warnings():
+    # pydub looks for ffmpeg on PATH when imported and warns when there is none; ours comes from a wheel.
+    warnings.simplefilter("ignore", RuntimeWarning)
+    from pydub import AudioSegment
+    from pydub.silence import detect_leading_silence
 from .errors import ToolError
 
 log = logging.getLogger(__name__)
@@ -113,13 +117,7 @@ def measure(path: Path, *, sample_rate: int | None = None) -> Loudness:
     return Loudness(integrated_lufs=number("input_i"), true_peak_dbtp=number("input_tp"))
 
 
-def normalise(src: Path, dest: Path, *, sample_rate: int) -> Loudness:
-    """Write `src` (raw PCM) to `dest` at the target loudness with peaks limited; return what was measured."""
-    before = measure(src, sample_rate=sample_rate)
-    if before.integrated_lufs < SILENCE_LUFS:
-        gain = 0.0
-    else:
-        gain = max(-MAX_GAIN_DB, min(MAX_GAIN_DB, TARGET_LUFS - before.integrated_lufs))
+def _level(src: Path, dest: Path, *, sample_rate: int, gain: float) -> None:
     limit = 10 ** (LIMIT_DBFS / 20)
     raw = ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1"]
     runner.run(
@@ -139,4 +137,23 @@ def normalise(src: Path, dest: Path, *, sample_rate: int) -> Loudness:
         what=f"setting the loudness of {src.name}",
         expect=dest,
     )
-    return before
+
+
+def normalise(src: Path, dest: Path, *, sample_rate: int) -> Loudness:
+    """Write `src` (raw PCM) to `dest` at the target loudness with peaks limited; return the result's loudness.
+
+    The limiter takes a little loudness off the peaks it catches, so the gain is corrected once from a
+    measurement of the limited result.
+    """
+    before = measure(src, sample_rate=sample_rate)
+    if before.integrated_lufs < SILENCE_LUFS:
+        _level(src, dest, sample_rate=sample_rate, gain=0.0)
+        return before
+    gain = max(-MAX_GAIN_DB, min(MAX_GAIN_DB, TARGET_LUFS - before.integrated_lufs))
+    _level(src, dest, sample_rate=sample_rate, gain=gain)
+    after = measure(dest, sample_rate=sample_rate)
+    if abs(after.integrated_lufs - TARGET_LUFS) > 0.3:
+        gain = max(-MAX_GAIN_DB, min(MAX_GAIN_DB, gain + TARGET_LUFS - after.integrated_lufs))
+        _level(src, dest, sample_rate=sample_rate, gain=gain)
+        after = measure(dest, sample_rate=sample_rate)
+    return after
