@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import re
+from bisect import bisect_left
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 
 _NOTE_START = re.compile(r"(?:\[\d{1,3}\]|\d{1,3}[.)])\s")
 _FIELD = re.compile(r"[A-Z][\w/&.’' -]{0,40}:\s+\S")  # "Translation: John G. Wright."
+_PAGE_NUMBER = re.compile(r"(?:\s{2,}|\.{2,}\s*|\s)\d{1,4}$")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 
 
@@ -132,26 +134,33 @@ def _title(line: str) -> Shape | None:
 def _table_of_contents(blocks: list[_Block]) -> tuple[int, int] | None:
     """The blocks [lo, hi) of a table of contents: heading lines listed before the same headings begin.
 
-    It starts at a "Contents" line in the first quarter of the text, or else at the first line whose key
-    recurs later as a heading before any prose; it ends where the last recurrence of its first entry does.
+    It is a run of heading-shaped lines (or lines ending in page numbers) that starts at a "Contents" line
+    in the first quarter of the text, or else before any prose; and it ends where its first entry recurs
+    last within the run: the real headings follow it directly, and then the text.
     """
+    listed = [all(shape_of(x) is not None or _PAGE_NUMBER.search(x) for x in b.lines) for b in blocks]
+    run_end = [len(blocks)] * (len(blocks) + 1)
+    for i in range(len(blocks) - 1, -1, -1):
+        run_end[i] = run_end[i + 1] if listed[i] else i
+    at: dict[str, list[int]] = {}
+    for i, block in enumerate(blocks):
+        at.setdefault(key_of(block.lines[0]), []).append(i)
     quarter = max(len(blocks) // 4, 1)
     contents = next((i for i, b in enumerate(blocks[:quarter]) if is_contents(b.lines[0])), None)
-    begin = contents + 1 if contents is not None else 0
-    end = next((i for i in range(begin, len(blocks)) if blocks[i].prose), len(blocks))
-    last_at: dict[str, int] = {}
-    for i in range(begin, end):
-        last_at[key_of(blocks[i].lines[0])] = i
-    for i in range(begin, end):
-        for line in blocks[i].lines:
-            key = key_of(line)
-            later = last_at.get(key, -1)
-            if key and later > i:
-                entries = sum(1 for b in blocks[i:later] for ln in b.lines if shape_of(ln) is not None)
-                if contents is not None or entries >= 2:
-                    return (contents if contents is not None else i), later
-    if contents is not None and end - 1 > contents:
-        return contents, end - 1  # nothing recurs exactly: keep the heading right above the first prose
+    if contents is not None:
+        starts: Iterable[int] = [contents + 1] if contents + 1 < len(blocks) else []
+    else:
+        first_prose = next((i for i, b in enumerate(blocks) if b.prose), len(blocks))
+        starts = range(first_prose)
+    for i in starts:
+        if not listed[i]:
+            continue
+        same = at[key_of(blocks[i].lines[0])]
+        later = same[bisect_left(same, run_end[i]) - 1]
+        if later > i and (contents is not None or sum(len(b.lines) for b in blocks[i:later]) >= 2):
+            return (contents if contents is not None else i), later
+    if contents is not None and run_end[contents + 1] - 1 > contents + 1:
+        return contents, run_end[contents + 1] - 1  # nothing recurs: keep the last heading above the text
     return None
 
 
