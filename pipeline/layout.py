@@ -32,6 +32,7 @@ from .model import Chapter, ChapterKind, Paragraph, Where, count_words
 
 log = logging.getLogger(__name__)
 
+_MARKDOWN_START = re.compile(r"#{1,6}\s")
 _NOTE_START = re.compile(r"(?:\[\d{1,3}\]|\d{1,3}[.)])\s")
 _FIELD = re.compile(r"[A-Z][\w/&.’' -]{0,40}:\s+\S")  # "Translation: John G. Wright."
 _PAGE_NUMBER = re.compile(r"(?:\s{2,}|\.{2,}\s*|\s)\d{1,4}$")
@@ -93,8 +94,8 @@ def _blocks(lines: Sequence[str], start: int, end: int, overrides: ChapterOverri
             gap += 1
             continue
         # A Markdown heading or a heading the user named stands alone even without blank lines around it.
-        alone = line.startswith("#") or overrides.forces(line)
-        if alone or (current and (current[-1].startswith("#") or overrides.forces(current[-1]))):
+        alone = bool(_MARKDOWN_START.match(line)) or overrides.forces(line)
+        if alone or (current and (_MARKDOWN_START.match(current[-1]) or overrides.forces(current[-1]))):
             flush()
         if not current:
             first = index
@@ -114,7 +115,7 @@ def _split_keyword_blocks(blocks: list[_Block]) -> list[_Block]:
         shape = shape_of(block.lines[0])
         if len(block.lines) > 1 and shape is not None and shape.kind == "keyword":
             second = block.lines[1]
-            if len(block.lines) == 2 and is_title_like(second) and shape_of(second) in (None, _title(second)):
+            if len(block.lines) == 2 and is_title_like(second) and _title(second):
                 result.append(_Block(block.first, block.lines, block.gap, subtitle=second))
                 continue
             result.append(_Block(block.first, block.lines[:1], block.gap))
@@ -245,7 +246,7 @@ def _find_headings(blocks: list[_Block], overrides: ChapterOverrides) -> None:
 def _paragraphs(block: _Block, where: _Where, *, wrap: float, notes: bool) -> list[Paragraph]:
     """A block's paragraphs: one for wrapped prose, one per line for credits, verse and signatures."""
     lines = block.lines
-    if lines[0].startswith("#") and shape_of(lines[0]) is not None:
+    if _MARKDOWN_START.match(lines[0]) and shape_of(lines[0]) is not None:
         lines = [shape_of(lines[0]).title, *lines[1:]]  # type: ignore[union-attr]
     starts: list[int]
     if notes and any(_NOTE_START.match(line) for line in lines[1:]):
@@ -293,8 +294,13 @@ def layout(
     path: Path,
     line_offset: int = 0,
     overrides: ChapterOverrides | None = None,
+    first_file: bool = True,
 ) -> Layout:
-    """Chapters of lines[start:end]; Where lines are 1-based in the real file (line_offset + index + 1)."""
+    """Chapters of lines[start:end]; Where lines are 1-based in the real file (line_offset + index + 1).
+
+    The text before the first heading is the book's front matter in the first file (an opening chapter);
+    in a later file it is the start of that file's first chapter.
+    """
     overrides = overrides or ChapterOverrides()
     where = _Where(path, line_offset)
     blocks = _split_keyword_blocks(_blocks(lines, start, end, overrides))
@@ -323,14 +329,16 @@ def layout(
     front_blocks = blocks[: heads[0]]
     front = tuple(p for b in front_blocks for p in _paragraphs(b, where, wrap=wrap, notes=False))
     chapters: list[Chapter] = []
-    if front and overrides.opening:
+    pending: list[Paragraph] = []
+    if front and not first_file:
+        pending = list(front)
+    elif front and overrides.opening:
         chapters.append(Chapter(overrides.opening_title, front, front[0].where, ChapterKind.OPENING, False))
     elif front:
         text = "\n".join(line for b in front_blocks for line in b.lines)
         dropped.append(Dropped(text, front[0].where, "front matter (book.yaml has chapters: opening: false)"))
 
     stack: list[tuple[int, str]] = []  # open containers (BOOK ONE before its CHAPTER I): rank and title
-    pending: list[Paragraph] = []
     bounds = [
         _leading_run(blocks, heads[k - 1], heads[k], usual_gap) if k else heads[0] for k in range(len(heads))
     ]
@@ -358,9 +366,9 @@ def layout(
             else []
         )
         nxt = blocks[heads[k + 1]].shape if k + 1 < len(heads) else None
-        if not body and not pending and nxt is not None and nxt.rank != FLOATING and nxt.rank > rank:
+        if not body and nxt is not None and nxt.rank != FLOATING and nxt.rank > rank:
             stack.append((rank, title))
-            pending = leading
+            pending += leading  # a title block above a container belongs to its first chapter
             continue
         paragraphs = pending + [p for b in body for p in _paragraphs(b, where, wrap=wrap, notes=shape.notes)]
         if not paragraphs:

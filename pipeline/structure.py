@@ -38,17 +38,30 @@ class DetectedText:
 
 
 def detect_chapters(
-    text: str, *, path: Path, overrides: ChapterOverrides | None = None, line_offset: int = 0
+    text: str,
+    *,
+    path: Path,
+    overrides: ChapterOverrides | None = None,
+    line_offset: int = 0,
+    first_file: bool = True,
 ) -> DetectedText:
     """Chapters of one file's text. `line_offset` lines of the real file precede `text` (Where lines count them).
 
-    A file with no headings is one chapter named after the file; a file with nothing to read (only a licence,
-    say) gives no chapters, and the caller decides whether that is an error.
+    The text before the first heading is the front matter, read as an opening chapter, in the first file of
+    a book; in a later file (`first_file=False`) it opens that file's first chapter. A file with no headings
+    is one chapter named after the file; a file with nothing to read (only a licence, say) gives no chapters,
+    and the caller decides whether that is an error.
     """
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     body = find_body(lines, path=path, line_offset=line_offset)
     found = layout(
-        lines, start=body.start, end=body.end, path=path, line_offset=line_offset, overrides=overrides
+        lines,
+        start=body.start,
+        end=body.end,
+        path=path,
+        line_offset=line_offset,
+        overrides=overrides,
+        first_file=first_file,
     )
     if not found.chapters:
         log.warning("%s: nothing to read in this file once its boilerplate is left out", path)

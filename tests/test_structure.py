@@ -505,3 +505,22 @@ def test_title_case_of_shouted_headings(written: str, cased: str) -> None:
 def test_the_shape_of_a_line(line: str, kind: str | None) -> None:
     shape = shape_of(line)
     assert (shape.kind if shape else None) == kind
+
+
+def test_in_a_later_file_the_text_before_the_first_heading_opens_the_first_chapter() -> None:
+    text = f"Continued from the last file.\n\nCHAPTER IX\n\n{PROSE}\n"
+    found = detect(text, first_file=False)
+    assert titles(found) == ["Chapter IX"]
+    assert texts(found, 0) == ["Continued from the last file.", PROSE]
+
+
+def test_a_title_block_above_a_container_opens_its_first_chapter() -> None:
+    text = f"CHAPTER I\n\n{PROSE}\n\n\nThe Second Journey\n\n\nBOOK TWO\n\nCHAPTER I\n\n{PROSE}\n"
+    found = detect(text)
+    assert titles(found) == ["Chapter I", "Book Two — Chapter I"]
+    assert texts(found, 1) == ["The Second Journey", PROSE]
+
+
+def test_a_hash_that_is_not_a_markdown_heading_stays_in_its_paragraph() -> None:
+    found = detect("CHAPTER I\n\nWe met in the channel that everyone reads, called\n#general, yesterday.\n")
+    assert texts(found, 0) == ["We met in the channel that everyone reads, called #general, yesterday."]
