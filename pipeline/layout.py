@@ -32,6 +32,7 @@ from .model import Chapter, ChapterKind, Paragraph, Where, count_words
 
 log = logging.getLogger(__name__)
 
+_SETEXT = re.compile(r"={3,}|-{3,}")
 _MARKDOWN_START = re.compile(r"#{1,6}\s")
 _NOTE_START = re.compile(r"(?:\[\d{1,3}\]|\d{1,3}[.)])\s")
 _FIELD = re.compile(r"[A-Z][\w/&.’' -]{0,40}:\s+\S")  # "Translation: John G. Wright."
@@ -104,6 +105,9 @@ def _blocks(lines: Sequence[str], start: int, end: int, overrides: ChapterOverri
             flush()
     flush()
     for block in blocks:
+        # A Setext heading ("Title" over "=====" or "-----") reads as the Markdown heading it is.
+        if len(block.lines) == 2 and _SETEXT.fullmatch(block.lines[1]):
+            block.lines = ["#" * (1 if block.lines[1][0] == "=" else 2) + " " + block.lines[0]]
         block.words = count_words(" ".join(block.lines))
     return blocks
 
@@ -115,7 +119,9 @@ def _split_keyword_blocks(blocks: list[_Block]) -> list[_Block]:
         shape = shape_of(block.lines[0])
         if len(block.lines) > 1 and shape is not None and shape.kind == "keyword":
             second = block.lines[1]
-            if len(block.lines) == 2 and is_title_like(second) and _title(second):
+            # Right under the heading a closing full stop does not make it a sentence: "MARLEY'S GHOST."
+            bare = second.removesuffix(".")
+            if len(block.lines) == 2 and is_title_like(bare) and _title(bare):
                 result.append(_Block(block.first, block.lines, block.gap, subtitle=second))
                 continue
             result.append(_Block(block.first, block.lines[:1], block.gap))

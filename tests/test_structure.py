@@ -524,3 +524,23 @@ def test_a_title_block_above_a_container_opens_its_first_chapter() -> None:
 def test_a_hash_that_is_not_a_markdown_heading_stays_in_its_paragraph() -> None:
     found = detect("CHAPTER I\n\nWe met in the channel that everyone reads, called\n#general, yesterday.\n")
     assert texts(found, 0) == ["We met in the channel that everyone reads, called #general, yesterday."]
+
+
+def test_gutenberg_chapter_styles_with_titles_under_or_beside_the_number() -> None:
+    text = (
+        f"STAVE ONE.\nMARLEY'S GHOST.\n\n{PROSE}\n\nCHAPTER 1. Loomings.\n\n{PROSE}\n\n"
+        f"CHAPTER II.\nThe Pool of Tears\n\n{PROSE}\n"
+    )
+    found = detect(text)
+    assert titles(found) == [
+        "Stave One. Marley's Ghost.",
+        "Chapter 1. Loomings.",
+        "Chapter II. The Pool of Tears",
+    ]
+
+
+def test_setext_markdown_headings() -> None:
+    found = detect(f"Book Title\n==========\n\nFirst\n-----\n\n{PROSE}\n\nSecond\n------\n\n{PROSE}\n")
+    assert titles(found) == ["Opening Credits", "First", "Second"]
+    assert texts(found, 0) == ["Book Title"]
+    assert found.chapters[1].where.line == 4
