@@ -2,14 +2,13 @@
 
 Sentences arrive as mono 16-bit PCM. pydub trims each one's own leading and trailing silence so that the
 pauses are ours and the same for every engine; the chapter is joined once from raw data (pydub's `+` copies
-the whole chapter on every join). Loudness: each chapter is measured (EBU R128, ffmpeg's loudnorm analysis),
+the whole chapter on every join). Loudness: each chapter is measured (EBU R128, ffmpeg's ebur128 filter),
 given the gain that brings it to -18 LUFS, and passed through a look-ahead limiter at -4 dBFS, so the
 decoded book has integrated loudness -18 LUFS ±1 and sample peaks below -3 dBFS.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import warnings
@@ -81,12 +80,19 @@ def join(pieces: Iterable[bytes | Pause], *, sample_rate: int) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class Loudness:
-    integrated_lufs: float
-    true_peak_dbtp: float
+    integrated_lufs: float  # EBU R128 integrated loudness (-70 or lower: silence)
+    sample_peak_dbfs: float
+
+
+def _summary_value(stderr: str, label: str) -> float:
+    match = re.search(rf"^\s*{label}:\s*(-?inf|-?[\d.]+)", stderr, re.MULTILINE)
+    if not match:
+        raise ToolError(f"ffmpeg's loudness summary has no {label!r} line")
+    return float(match.group(1))
 
 
 def measure(path: Path, *, sample_rate: int | None = None) -> Loudness:
-    """Integrated loudness and true peak of an audio file (raw PCM if `sample_rate` is given), per EBU R128."""
+    """Integrated loudness (EBU R128) and sample peak of an audio file (raw PCM if `sample_rate` is given)."""
     fmt = ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1"] if sample_rate else []
     proc = runner.run(
         [
@@ -97,24 +103,16 @@ def measure(path: Path, *, sample_rate: int | None = None) -> Loudness:
             "-i",
             path,
             "-af",
-            "loudnorm=print_format=json",
+            "ebur128=framelog=quiet:peak=sample",
             "-f",
             "null",
             "-",
         ],
         what=f"measuring the loudness of {path.name}",
     )
-    stderr = proc.stderr.decode("utf-8", "replace")
-    match = re.search(r"\{[^{}]*\"input_i\"[^{}]*\}", stderr)
-    if not match:
-        raise ToolError(f"ffmpeg printed no loudness measurement for {path}")
-    data = json.loads(match.group(0))
-
-    def number(name: str) -> float:
-        value = data.get(name, "-inf")
-        return float("-inf") if value in ("-inf", "inf", "nan") else float(value)
-
-    return Loudness(integrated_lufs=number("input_i"), true_peak_dbtp=number("input_tp"))
+    # The summary comes last; only it has these labels at the start of a line.
+    summary = proc.stderr.decode("utf-8", "replace").rsplit("Summary:", 1)[-1]
+    return Loudness(_summary_value(summary, "I"), _summary_value(summary, "Peak"))
 
 
 def _level(src: Path, dest: Path, *, sample_rate: int, gain: float) -> None:
