@@ -73,6 +73,8 @@ def _is_prose(block: _Block) -> bool:
         return False
     if _is_field_block(block.lines):
         return False
+    if len(block.lines) > 1 and all(shape_of(line) is not None for line in block.lines):
+        return False  # a list of headings: a table of contents
     text = " ".join(block.lines)
     return block.words >= 15 or (block.words >= 4 and bool(_SENTENCE_END.search(text)))
 
@@ -108,7 +110,6 @@ def _blocks(lines: Sequence[str], start: int, end: int, overrides: ChapterOverri
         # A Setext heading ("Title" over "=====" or "-----") reads as the Markdown heading it is.
         if len(block.lines) == 2 and _SETEXT.fullmatch(block.lines[1]):
             block.lines = ["#" * (1 if block.lines[1][0] == "=" else 2) + " " + block.lines[0]]
-        block.words = count_words(" ".join(block.lines))
     return blocks
 
 
@@ -145,7 +146,10 @@ def _table_of_contents(blocks: list[_Block]) -> tuple[int, int] | None:
     in the first quarter of the text, or else before any prose; and it ends where its first entry recurs
     last within the run: the real headings follow it directly, and then the text.
     """
-    listed = [all(shape_of(x) is not None or _PAGE_NUMBER.search(x) for x in b.lines) for b in blocks]
+    listed = [
+        not b.prose and all(shape_of(x) is not None or _PAGE_NUMBER.search(x) for x in b.lines)
+        for b in blocks
+    ]
     run_end = [len(blocks)] * (len(blocks) + 1)
     for i in range(len(blocks) - 1, -1, -1):
         run_end[i] = run_end[i + 1] if listed[i] else i

@@ -544,3 +544,12 @@ def test_setext_markdown_headings() -> None:
     assert titles(found) == ["Opening Credits", "First", "Second"]
     assert texts(found, 0) == ["Book Title"]
     assert found.chapters[1].where.line == 4
+
+
+def test_a_contents_block_without_a_contents_line() -> None:
+    entries = "\n".join(f"Chapter {n}: The Road to the Sea and Back Again" for n in (1, 2))
+    found = detect(
+        f"{entries}\n\n\nChapter 1: The Road to the Sea and Back Again\n\n{PROSE}\n\nChapter 2\n\n{PROSE}\n"
+    )
+    assert titles(found) == ["Chapter 1: The Road to the Sea and Back Again", "Chapter 2"]
+    assert [d.text for d in found.dropped] == [entries]
