@@ -8,6 +8,7 @@ and the keys by which a table of contents is matched to the headings it lists.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 # Ranks: smaller contains larger. A floating heading (Epilogue, Footnotes) takes the rank of the outermost
@@ -88,9 +89,9 @@ _ORDINALS = {
 }
 
 
-def _alternatives(words: object) -> str:
+def _alternatives(words: Iterable[str]) -> str:
     # Longest first, so "seventeen" is tried before "seven".
-    return "|".join(sorted(words, key=len, reverse=True))  # type: ignore[arg-type]
+    return "|".join(sorted(words, key=len, reverse=True))
 
 
 _NUMBER_WORD = rf"(?:{_alternatives(_NUMBER_WORDS)})"
@@ -109,9 +110,8 @@ _NAMED_LINE = re.compile(
 _NUMBERED = re.compile(r"(?P<num>\d{1,3}|[IVXLC]{1,7})(?:[.)]\s+(?P<title>\S.*)|\.?)")
 _MARKDOWN = re.compile(r"(?P<hashes>#{1,6})\s+(?P<title>.+?)(?:\s+#+)?\s*")
 _ROMAN = re.compile(r"M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})", re.IGNORECASE)
-_MARKER = re.compile(
-    r"\s*(?:\[\d{1,3}\]|\*+)$"
-)  # a trailing footnote marker is not part of the title's shape
+# A trailing footnote marker is not part of a title's shape.
+_MARKER = re.compile(r"\s*(?:\[\d{1,3}\]|\*+)$")
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DATE = re.compile(
     rf"(?:{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+{_MONTH},?\s+\d{{4}}|{_MONTH},?\s+\d{{4}})",
@@ -196,17 +196,14 @@ def title_case(text: str) -> str:
     return " ".join(out)
 
 
-def _rest_is_title(rest: str) -> tuple[bool, str]:
+def _rest_is_title(rest: str) -> bool:
     """Whether what follows a chapter number can be a title: nothing, or a separator and a capitalised title."""
-    stripped = rest.strip()
-    if not stripped:
-        return True, ""
+    if not rest.strip():
+        return True
     if rest[0] not in " \t.:—–-":
-        return False, ""
-    title = stripped.lstrip(".:—–- ").strip()
-    if not title or title[0].isupper() or title[0].isdigit() or title[0] in _OPENERS:
-        return True, title
-    return False, ""
+        return False
+    title = rest.strip().lstrip(".:—–- ").strip()
+    return not title or title[0].isupper() or title[0].isdigit() or title[0] in _OPENERS
 
 
 def _capitalised(text: str) -> bool:
@@ -223,27 +220,38 @@ def shape_of(line: str) -> Shape | None:
         return Shape("markdown", level - 1, markdown["title"].strip())
     if line.endswith((",", ";")) or len(line) > 100:
         return _numbered(line)
+    keyword = _keyword(line)
+    if keyword is not None:
+        return keyword
+    named = _NAMED_LINE.fullmatch(line)
+    if (
+        named
+        and _capitalised(line)
+        and len(line.split()) <= 10
+        and not line.endswith((".", "!", "?", ":"))
+        and (_rest_is_title(named["rest"]) or is_title_like(line))
+    ):
+        notes = named["name"].lower() in {"footnotes", "endnotes", "notes"} and not named["rest"].strip()
+        return Shape("named", FLOATING, title_case(line), notes=notes)
+    return _numbered(line) or (Shape("title", CHAPTER, title_case(line)) if is_title_like(line) else None)
+
+
+def _keyword(line: str) -> Shape | None:
+    """ "CHAPTER IV", "Book One: 1805", "PART THE FIRST", "Second Book": a keyword and a number."""
     for pattern in (_KEYWORD_FIRST, _ORDINAL_FIRST):
         match = pattern.fullmatch(line)
-        if (
-            match
-            and _capitalised(match["kw"])
-            and (pattern is _ORDINAL_FIRST or _capitalised(match["num"]) or match["num"][0].isdigit())
-        ):
-            fits, _ = _rest_is_title(match["rest"])
-            if fits and not line.endswith(("!", "?")):
-                rank = _KEYWORD_RANKS[match["kw"].lower().rstrip(".")]
-                # "CHAPTER I. The Title": the shouted label is cased like the title after it.
-                label = line[: match.start("rest")]
-                title = title_case(line) if line.isupper() else title_case(label) + match["rest"]
-                return Shape("keyword", rank, title, number_value(match["num"]))
-    named = _NAMED_LINE.fullmatch(line)
-    if named and _capitalised(line) and len(line.split()) <= 10 and not line.endswith((".", "!", "?", ":")):
-        fits, _ = _rest_is_title(named["rest"])
-        if fits or is_title_like(line):
-            notes = named["name"].lower() in {"footnotes", "endnotes", "notes"} and not named["rest"].strip()
-            return Shape("named", FLOATING, title_case(line), notes=notes)
-    return _numbered(line) or (Shape("title", CHAPTER, title_case(line)) if is_title_like(line) else None)
+        if not match or not _capitalised(match["kw"]) or line.endswith(("!", "?")):
+            continue
+        number = match["num"]
+        if pattern is _KEYWORD_FIRST and not (_capitalised(number) or number[0].isdigit()):
+            continue  # "Book one of the set" is a sentence
+        if _rest_is_title(match["rest"]):
+            rank = _KEYWORD_RANKS[match["kw"].lower().rstrip(".")]
+            # "CHAPTER I. The Title": the shouted label is cased like the title after it.
+            label = line[: match.start("rest")]
+            title = title_case(line) if line.isupper() else title_case(label) + match["rest"]
+            return Shape("keyword", rank, title, number_value(number))
+    return None
 
 
 def _numbered(line: str) -> Shape | None:
@@ -258,7 +266,7 @@ def _numbered(line: str) -> Shape | None:
             return None
         if not (bare[0].isupper() or bare[0].isdigit() or bare[0] in _OPENERS):
             return None
-    return Shape("numbered", SECTION, line, number)
+    return Shape("numbered", SECTION, title_case(line), number)
 
 
 def is_title_like(line: str) -> bool:
@@ -301,7 +309,7 @@ def key_of(line: str) -> str:
     """
     line = re.sub(r"(?:\s*\.{2,}\s*|\s{2,})\d+$", "", line.strip())
     match = _KEYWORD_FIRST.fullmatch(line) or _ORDINAL_FIRST.fullmatch(line)
-    if match and _rest_is_title(match["rest"])[0]:
+    if match and _rest_is_title(match["rest"]):
         return f"{match['kw'].lower().rstrip('.')} {number_value(match['num'])}"
     markdown = _MARKDOWN.fullmatch(line)
     if markdown:
