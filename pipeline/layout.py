@@ -366,15 +366,8 @@ def layout(
             title += title_case(block.subtitle)
         body_end = bounds[k + 1] if k + 1 < len(heads) else len(blocks)
         body = [b for b in blocks[index + 1 : body_end] if not (b.shape and b.shape.kind == "subtitle")]
-        leading = (
-            [
-                p
-                for b in blocks[body_end : heads[k + 1]]
-                for p in _paragraphs(b, where, wrap=wrap, notes=False)
-            ]
-            if k + 1 < len(heads)
-            else []
-        )
+        following = blocks[body_end : heads[k + 1]] if k + 1 < len(heads) else []
+        leading = [p for b in following for p in _paragraphs(b, where, wrap=wrap, notes=False)]
         nxt = blocks[heads[k + 1]].shape if k + 1 < len(heads) else None
         if not body and nxt is not None and nxt.rank != FLOATING and nxt.rank > rank:
             stack.append((rank, title))
