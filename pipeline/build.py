@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import cover, package, source
+from . import cover, package, source, tools
 from .cache import Cache, default_root
 from .engines import DEFAULT, engine_class
 from .errors import ToolError
@@ -93,6 +93,7 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None) -> BuildRe
     """Build the audiobook for `options.source` into `options.output_dir`; return what was made."""
     report = reporter or Silent()
     started = time.monotonic()
+    tools.ffmpeg()  # a missing encoder is found before any work, not after synthesis
     loaded = source.load(options.source)
     book = loaded.book
     meta = book.metadata

@@ -16,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import audio
+from . import audio, tools
 from .cache import Cache, key
 from .engines import make_engine
 from .engines.base import Engine
@@ -75,9 +75,15 @@ _engine: Engine | None = None
 _cache: Cache | None = None
 
 
-def _init_worker(spec: EngineSpec, cache_root: str) -> None:
+def _init_worker(spec: EngineSpec, cache_root: str, environment: dict[str, str]) -> None:
     global _engine, _cache
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
+    # The forkserver was started with the environment of the first build in this process; take this build's.
+    for name in [n for n in os.environ if n.startswith("AUDIOBOOK_")]:
+        del os.environ[name]
+    os.environ.update(environment)
+    tools.ffmpeg.cache_clear()
+    tools.espeak_paths.cache_clear()
     _engine = make_engine(spec.name, voice=spec.voice, rate=spec.rate)
     _cache = Cache(Path(cache_root))
 
@@ -110,6 +116,10 @@ def _render(job: ChapterJob) -> Rendered:
 
 
 # --- in the parent ---------------------------------------------------------------------------------------
+def _our_environment() -> dict[str, str]:
+    return {name: value for name, value in os.environ.items() if name.startswith("AUDIOBOOK_")}
+
+
 class Renderer:
     """A pool of engine workers. Use as a context manager; the pool is stopped on exit, also on Ctrl-C."""
 
@@ -119,7 +129,10 @@ class Renderer:
         # forkserver: workers start from a clean process, never a fork of one that loaded eSpeak.
         context = multiprocessing.get_context("forkserver")
         self._pool = ProcessPoolExecutor(
-            workers, mp_context=context, initializer=_init_worker, initargs=(spec, str(cache.root))
+            workers,
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(spec, str(cache.root), _our_environment()),
         )
         self.identity, self.sample_rate = self._pool.submit(_identity).result()
 

@@ -66,8 +66,10 @@ def load(source: Path) -> Loaded:
     chapters = []
     dropped = []
     guessed: dict[str, str | None] = {}
-    for path in files:
-        detected = structure.detect_chapters(manuscript.read_text(path), path=path, overrides=overrides)
+    for i, path in enumerate(files):
+        detected = structure.detect_chapters(
+            manuscript.read_text(path), path=path, overrides=overrides, first_file=(i == 0)
+        )
         chapters.extend(detected.chapters)
         dropped.extend(detected.dropped)
         if not guessed:

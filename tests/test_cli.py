@@ -1,0 +1,78 @@
+"""The command line as a person uses it: help, exit codes, what it prints."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from pipeline.cli import main
+
+BOOK = (
+    "Title Line\n\nCHAPTER I\n\nIt was 1926. Zinoviev spoke.\n\nCHAPTER II\n\nThe end came on May 1, 1956.\n"
+)
+
+
+@pytest.fixture
+def book(tmp_path):
+    path = tmp_path / "book.txt"
+    path.write_text(BOOK, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("command", [[], ["build"], ["chapters"], ["spoken"], ["voices"]])
+def test_help_on_each_command(command):
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline", *command, "--help"], capture_output=True, text=True
+    )
+    assert proc.returncode == 0
+    assert "usage: audiobook" in proc.stdout
+
+
+def test_usage_error_is_exit_2(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["build", "--rate", "fast"])
+    assert info.value.code == 2
+
+
+def test_missing_source_is_exit_2_with_a_fix(tmp_path, capsys):
+    assert main(["chapters", str(tmp_path / "nope")]) == 2
+    err = capsys.readouterr().err
+    assert "nope: no such file or folder" in err and "fix:" in err
+    assert "Traceback" not in err
+
+
+def test_missing_dependency_is_exit_3(book, tmp_path, monkeypatch, capsys):
+    from pipeline import tools
+
+    tools.ffmpeg.cache_clear()
+    monkeypatch.setenv("AUDIOBOOK_FFMPEG", str(tmp_path / "no-ffmpeg"))
+    try:
+        assert main(["build", str(book), "-o", str(tmp_path / "out"), "--engine", "silent"]) == 3
+    finally:
+        tools.ffmpeg.cache_clear()
+    assert "AUDIOBOOK_FFMPEG" in capsys.readouterr().err
+
+
+def test_chapters_json(book, capsys):
+    assert main(["chapters", str(book), "--json"]) == 0
+    chapters = json.loads(capsys.readouterr().out)
+    assert [(c["title"], c["words"]) for c in chapters][-2:] == [("Chapter I", 5), ("Chapter II", 7)]
+    assert chapters[-1]["source"] == f"{book}:7"
+
+
+def test_spoken_shows_what_the_engine_gets(book, capsys):
+    assert main(["spoken", "--text", "In 1926, Zinoviev spoke [1]."]) == 0
+    out = capsys.readouterr().out.strip()
+    assert out.startswith("In nineteen twenty-six, [[")  # the lexicon's phonemes for the default engine
+    assert "[1]" not in out
+    assert main(["spoken", str(book), "--chapter", "3"]) == 0
+    assert "nineteen fifty-six" in capsys.readouterr().out
+    assert main(["spoken", str(book), "--chapter", "9"]) == 2
+
+
+def test_bad_engine_is_exit_2(book, tmp_path, capsys):
+    assert main(["build", str(book), "-o", str(tmp_path), "--engine", "festival"]) == 2
+    assert "choose one of: espeak, silent" in capsys.readouterr().err
