@@ -38,6 +38,9 @@ _NOTE_START = re.compile(r"(?:\[\d{1,3}\]|\d{1,3}[.)])\s")
 _FIELD = re.compile(r"[A-Z][\w/&.’' -]{0,40}:\s+\S")  # "Translation: John G. Wright."
 _PAGE_NUMBER = re.compile(r"(?:\s{2,}|\.{2,}\s*|\s)\d{1,4}$")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+# A title page: title, "by" author, a credit line. More lines, or a longer line, make a credits block or prose.
+_TITLE_PAGE_LINES = 4
+_TITLE_PAGE_WIDTH = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +256,12 @@ def _find_headings(blocks: list[_Block], overrides: ChapterOverrides) -> None:
         tops[0].heading = False
 
 
+def _is_title_page(blocks: Sequence[_Block]) -> bool:
+    """Front matter that is only a short title page: it opens the first chapter instead of being one."""
+    lines = [line for b in blocks for line in b.lines]
+    return 0 < len(lines) <= _TITLE_PAGE_LINES and all(len(x) <= _TITLE_PAGE_WIDTH for x in lines)
+
+
 def _paragraphs(block: _Block, where: _Where, *, wrap: float, notes: bool) -> list[Paragraph]:
     """A block's paragraphs: one for wrapped prose, one per line for credits, verse and signatures."""
     lines = block.lines
@@ -308,8 +317,9 @@ def layout(
 ) -> Layout:
     """Chapters of lines[start:end]; Where lines are 1-based in the real file (line_offset + index + 1).
 
-    The text before the first heading is the book's front matter in the first file (an opening chapter);
-    in a later file it is the start of that file's first chapter.
+    The text before the first heading is the book's front matter in the first file: an opening chapter, or
+    the start of the first chapter when it is only a short title page; in a later file it is the start of
+    that file's first chapter.
     """
     overrides = overrides or ChapterOverrides()
     where = _Where(path, line_offset)
@@ -340,13 +350,18 @@ def layout(
     front = tuple(p for b in front_blocks for p in _paragraphs(b, where, wrap=wrap, notes=False))
     chapters: list[Chapter] = []
     pending: list[Paragraph] = []
+    # A folded title page opens the first chapter, so that chapter reads its headings in their place in the
+    # text ("War and Peace. By Leo Tolstoy. Book One: 1805. Chapter one.") instead of announcing its title first.
+    folded = False
     if front and not first_file:
         pending = list(front)
-    elif front and overrides.opening:
-        chapters.append(Chapter(overrides.opening_title, front, front[0].where, ChapterKind.OPENING, False))
-    elif front:
+    elif front and not overrides.opening:
         text = "\n".join(line for b in front_blocks for line in b.lines)
         dropped.append(Dropped(text, front[0].where, "front matter (book.yaml has chapters: opening: false)"))
+    elif front and _is_title_page(front_blocks):
+        pending, folded = list(front), True
+    elif front:
+        chapters.append(Chapter(overrides.opening_title, front, front[0].where, ChapterKind.OPENING, False))
 
     stack: list[tuple[int, str]] = []  # open containers (BOOK ONE before its CHAPTER I): rank and title
     bounds = [
@@ -369,11 +384,16 @@ def layout(
         following = blocks[body_end : heads[k + 1]] if k + 1 < len(heads) else []
         leading = [p for b in following for p in _paragraphs(b, where, wrap=wrap, notes=False)]
         nxt = blocks[heads[k + 1]].shape if k + 1 < len(heads) else None
+        heading = [Paragraph(title, where(block.first))] if folded else []
         if not body and nxt is not None and nxt.rank != FLOATING and nxt.rank > rank:
             stack.append((rank, title))
-            pending += leading  # a title block above a container belongs to its first chapter
+            pending += heading + leading  # a title block above a container belongs to its first chapter
             continue
-        paragraphs = pending + [p for b in body for p in _paragraphs(b, where, wrap=wrap, notes=shape.notes)]
+        paragraphs = [
+            *pending,
+            *heading,
+            *(p for b in body for p in _paragraphs(b, where, wrap=wrap, notes=shape.notes)),
+        ]
         if not paragraphs:
             log.warning(
                 "%s: heading %r has no text under it; it is kept as a chapter that only speaks its title",
@@ -382,8 +402,8 @@ def layout(
             )
         full = " — ".join([*(t for _, t in stack), title])
         kind = ChapterKind.FOOTNOTES if shape.notes else ChapterKind.BODY
-        chapters.append(Chapter(full, tuple(paragraphs), where(block.first), kind))
-        pending = leading
+        chapters.append(Chapter(full, tuple(paragraphs), where(block.first), kind, speak_title=not folded))
+        pending, folded = leading, False
     return Layout(tuple(chapters), front, tuple(dropped))
 
 

@@ -48,7 +48,8 @@ def detect_chapters(
     """Chapters of one file's text. `line_offset` lines of the real file precede `text` (Where lines count them).
 
     The text before the first heading is the front matter, read as an opening chapter, in the first file of
-    a book; in a later file (`first_file=False`) it opens that file's first chapter. A file with no headings
+    a book; a short title page (a few short lines: title, author, credit) and, in a later file
+    (`first_file=False`), any such text opens the first chapter instead. A file with no headings
     is one chapter named after the file; a file with nothing to read (only a licence, say) gives no chapters,
     and the caller decides whether that is an error.
     """

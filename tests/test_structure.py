@@ -173,19 +173,22 @@ def test_war_and_peace_has_its_365_chapters_quickly_and_loses_no_word() -> None:
     found = detect_chapters(text, path=path)
     elapsed = time.perf_counter() - started
     assert elapsed < 2.0
-    body = [c for c in found.chapters if c.kind is ChapterKind.BODY]
+    body = list(found.chapters)
     assert len(body) == 365
-    assert [c.kind for c in found.chapters[:1]] == [ChapterKind.OPENING]
-    assert len(found.chapters) == 366
-    assert [p.text for p in found.chapters[0].paragraphs] == [
-        "An Anonymous Volunteer, and David Widger",
-        "WAR AND PEACE",
-        "By Leo Tolstoy/Tolstoi",
-    ]
+    assert {c.kind for c in body} == {ChapterKind.BODY}
+    # The title page is no chapter of its own: it opens the first, which reads its headings in their place.
     assert body[0].title == "Book One: 1805 — Chapter I"
     assert body[0].where.line == 806
+    assert [c.speak_title for c in body[:3]] == [False, True, True]
+    assert [(p.text, p.where.line) for p in body[0].paragraphs[:5]] == [
+        ("An Anonymous Volunteer, and David Widger", 25),
+        ("WAR AND PEACE", 31),
+        ("By Leo Tolstoy/Tolstoi", 33),
+        ("Book One: 1805", 801),
+        ("Chapter I", 806),
+    ]
     assert (
-        body[0].paragraphs[0].text.startswith('"Well, Prince, so Genoa and Lucca are now just family estates')
+        body[0].paragraphs[5].text.startswith('"Well, Prince, so Genoa and Lucca are now just family estates')
     )
     assert body[28].title == "Book Two: 1805 — Chapter I"
     assert body[-28].title == "First Epilogue: 1813 - 20 — Chapter I"
@@ -213,10 +216,15 @@ def test_chapter_keywords_roman_arabic_and_with_a_title() -> None:
         f"Chapter 2\n\n{PROSE}\n\n\nCHAPTER IV\n\n{PROSE}\n"
     )
     found = detect(text)
-    assert titles(found) == ["Opening Credits", "Chapter I. The Title", "Chapter 2", "Chapter IV"]
-    assert texts(found, 0) == ["The Little Book", "by Jane Doe"]
-    assert texts(found, 1) == [PROSE, "Then it stopped."]
-    assert [c.where.line for c in found.chapters] == [1, 7, 14, 19]
+    assert titles(found) == ["Chapter I. The Title", "Chapter 2", "Chapter IV"]
+    assert texts(found, 0) == [
+        "The Little Book",
+        "by Jane Doe",
+        "Chapter I. The Title",
+        PROSE,
+        "Then it stopped.",
+    ]
+    assert [c.where.line for c in found.chapters] == [7, 14, 19]
     assert (found.guessed.title, found.guessed.author) == ("The Little Book", "Jane Doe")
 
 
@@ -266,9 +274,9 @@ def test_markdown_headings_and_a_single_top_heading_as_the_books_title() -> None
         f"### A Scene\n\n{PROSE}\n"
     )
     found = detect(text)
-    assert titles(found) == ["Opening Credits", "Chapter One", "Chapter Two", "A Scene"]
-    assert texts(found, 0) == ["The Book Title", "by A. Writer"]
-    assert texts(found, 2) == [PROSE]
+    assert titles(found) == ["Chapter One", "Chapter Two", "A Scene"]
+    assert texts(found, 0) == ["The Book Title", "by A. Writer", "Chapter One", PROSE]
+    assert texts(found, 1) == [PROSE]
     assert (found.guessed.title, found.guessed.author) == ("The Book Title", "A. Writer")
 
 
@@ -325,8 +333,8 @@ PLEASE READ THIS BEFORE YOU DISTRIBUTE OR USE THIS WORK
 
 def test_a_project_gutenberg_header_licence_and_footer_are_never_read() -> None:
     found = detect(GUTENBERG)
-    assert titles(found) == ["Opening Credits", "Chapter I", "Chapter II"]
-    assert texts(found, 0) == ["TINY TALE"]
+    assert titles(found) == ["Chapter I", "Chapter II"]
+    assert texts(found, 0) == ["TINY TALE", "Chapter I", PROSE]
     spoken = " ".join(p.text for c in found.chapters for p in c.paragraphs)
     assert "Gutenberg" not in spoken and "LICENSE" not in spoken
     assert [(d.where.line, d.reason) for d in found.dropped] == [
@@ -342,8 +350,8 @@ def test_a_table_of_contents_is_not_taken_for_chapters_and_not_read() -> None:
         f"Chapter 1: Arrival\n\n{PROSE}\n\nChapter 2: Departure\n\n{PROSE}\n"
     )
     found = detect(text)
-    assert titles(found) == ["Opening Credits", "Chapter 1: Arrival", "Chapter 2: Departure"]
-    assert texts(found, 0) == ["A Short Novel"]
+    assert titles(found) == ["Chapter 1: Arrival", "Chapter 2: Departure"]
+    assert texts(found, 0) == ["A Short Novel", "Chapter 1: Arrival", PROSE]
     assert [(d.text, d.where.line) for d in found.dropped] == [
         ("CONTENTS\nChapter 1: Arrival\nChapter 2: Departure", 3)
     ]
@@ -456,11 +464,46 @@ def test_the_opening_chapter_can_be_turned_off_and_its_text_is_listed_as_dropped
     assert found.guessed.author == "Jane Doe"
 
 
+CREDITS = (
+    "Jane Doe\n\nThe Little Book\n\n(May 1901)\n\n"
+    "Written: May 1901.\nFirst Printing: June 1901.\nTranslation: John Smith."
+)
+
+
 def test_the_opening_chapter_can_be_renamed() -> None:
     found = detect(
-        f"Title Page\n\nCHAPTER I\n\n{PROSE}\n", overrides=ChapterOverrides(opening_title="Credits")
+        f"{CREDITS}\n\nCHAPTER I\n\n{PROSE}\n", overrides=ChapterOverrides(opening_title="Credits")
     )
     assert titles(found) == ["Credits", "Chapter I"]
+
+
+def test_a_short_title_page_opens_the_first_chapter_and_a_credits_block_is_its_own() -> None:
+    text = f"The Little Book\n\nby Jane Doe\n\n\nBOOK ONE\n\nCHAPTER I\n\n{PROSE}\n\nCHAPTER II\n\n{PROSE}\n"
+    found = detect(text)
+    assert titles(found) == ["Book One — Chapter I", "Book One — Chapter II"]
+    # Read in the order written, so the first chapter's title is not announced before the title page.
+    assert [c.speak_title for c in found.chapters] == [False, True]
+    assert texts(found, 0) == ["The Little Book", "by Jane Doe", "Book One", "Chapter I", PROSE]
+    assert [p.where.line for p in found.chapters[0].paragraphs] == [1, 3, 6, 8, 10]
+    assert found.chapters[0].where.line == 8
+    assert (found.guessed.title, found.guessed.author) == ("The Little Book", "Jane Doe")
+
+    found = detect(f"{CREDITS}\n\nCHAPTER I\n\n{PROSE}\n")
+    assert titles(found) == ["Opening Credits", "Chapter I"]
+    assert found.chapters[0].kind is ChapterKind.OPENING and not found.chapters[0].speak_title
+    assert texts(found, 1) == [PROSE] and found.chapters[1].speak_title
+
+
+@pytest.mark.parametrize(
+    "front",
+    [
+        "One\n\nTwo\n\nThree\n\nFour\n\nFive",  # more than a title page holds
+        "It was the best of times and the worst of times, as the saying goes.",  # a sentence: prose
+    ],
+)
+def test_front_matter_longer_than_a_title_page_stays_the_opening_chapter(front: str) -> None:
+    found = detect(f"{front}\n\nCHAPTER I\n\n{PROSE}\n")
+    assert titles(found) == ["Opening Credits", "Chapter I"]
 
 
 # --- Single lines -----------------------------------------------------------------------------------------
@@ -541,9 +584,9 @@ def test_gutenberg_chapter_styles_with_titles_under_or_beside_the_number() -> No
 
 def test_setext_markdown_headings() -> None:
     found = detect(f"Book Title\n==========\n\nFirst\n-----\n\n{PROSE}\n\nSecond\n------\n\n{PROSE}\n")
-    assert titles(found) == ["Opening Credits", "First", "Second"]
-    assert texts(found, 0) == ["Book Title"]
-    assert found.chapters[1].where.line == 4
+    assert titles(found) == ["First", "Second"]
+    assert texts(found, 0) == ["Book Title", "First", PROSE]
+    assert found.chapters[0].where.line == 4
 
 
 def test_a_contents_block_without_a_contents_line() -> None:
