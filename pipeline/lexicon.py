@@ -3,6 +3,8 @@
 In: a spoken sentence and the engine's notation. Out: the sentence with every whole-word match of a name
 (its spellings, possessives and allowed derived forms) replaced by the engine's form, in one pass, plus the
 names of the entries used. The file format is documented in the comment block at the top of the file.
+Its one reserved key, `known:`, lists words checked and found right as the voice reads them: they are never
+rewritten, only excluded from `lexicon_tools.check`'s list of names that may need an entry.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from .phonemes import PRIMARY, ipa_to_espeak, stress_pattern
 log = logging.getLogger(__name__)
 
 FIELDS = ("ipa", "say", "spellings", "case_sensitive", "forms")
+KNOWN = "known"  # the reserved top-level key: words an English voice already says right
 # Endings an entry may allow by name; said unstressed after the name, whose stress is kept.
 # "": the English plural, whose sound depends on the name's last sound (s, z or ɪz).
 ENDINGS: dict[str, str] = {
@@ -61,6 +64,17 @@ class Entry:
 
 
 @dataclass(frozen=True, slots=True)
+class Occurrence:
+    """Where an entry matches in a text: [start, end) covers the name with its ending and possessive;
+    `stem` is the spelling as written there, without them."""
+
+    entry: Entry
+    start: int
+    end: int
+    stem: str
+
+
+@dataclass(frozen=True, slots=True)
 class Applied:
     """A sentence after the lexicon, and the entry names used in it, once per use, in order."""
 
@@ -88,8 +102,12 @@ def _key(written: str, *, case_sensitive: bool) -> str:
 class Lexicon:
     """Entries and the one compiled pattern that finds them all. Immutable once built."""
 
-    def __init__(self, entries: Iterable[Entry], *, path: Path | None = None) -> None:
+    def __init__(
+        self, entries: Iterable[Entry], *, path: Path | None = None, known: Iterable[str] = ()
+    ) -> None:
         self._entries = tuple(entries)
+        self.path = path
+        self.known: frozenset[str] = frozenset(_key(word, case_sensitive=False) for word in known)
         self._exact: dict[str, Entry] = {}  # case-sensitive spellings, as written
         self._folded: dict[str, Entry] = {}  # the others, lower-cased
         self._exact_folded: dict[str, Entry] = {}  # case-sensitive spellings lower-cased, to find clashes
@@ -134,8 +152,19 @@ class Lexicon:
                 line=1,
                 fix="write one entry per name, e.g. `Kirov: ˈkiːrəf`",
             )
-        entries = [_entry(name, value, data.lines[name], path) for name, value in data.items()]
-        lexicon = cls(entries, path=path)
+        known = _known(data.get(KNOWN, []), data.lines.get(KNOWN, 1), path)
+        entries = [
+            _entry(name, value, data.lines[name], path) for name, value in data.items() if name != KNOWN
+        ]
+        lexicon = cls(entries, path=path, known=known)
+        for word in known:
+            if (entry := lexicon.entry_for(word)) is not None:
+                raise ConfigError(
+                    f"{word!r} is both a known word and read by the entry {entry.name!r} (line {entry.line})",
+                    path=path,
+                    line=data.lines[KNOWN],
+                    fix="keep it in one place: the entry if the voice gets it wrong, else `known:`",
+                )
         log.debug("lexicon %s: %d entries", path, len(lexicon))
         return lexicon
 
@@ -151,6 +180,21 @@ class Lexicon:
         match = self._pattern.fullmatch(word.strip()) if self._entries else None
         found = self._resolve(match, word) if match else None
         return found[0] if found else None
+
+    def is_known(self, word: str) -> bool:
+        """Is `word` in the file's `known:` list (any capitals, either apostrophe)?"""
+        return _key(word, case_sensitive=False) in self.known
+
+    def find_all(self, text: str) -> tuple[Occurrence, ...]:
+        """Every place in `text` that `apply` would rewrite, in order."""
+        if not self._entries:
+            return ()
+        found = []
+        for match in self._pattern.finditer(text):
+            resolved = self._resolve(match, text)
+            if resolved is not None:
+                found.append(Occurrence(resolved[0], match.start(), match.end(), match.group("stem")))
+        return tuple(found)
 
     def apply(self, text: str, *, notation: str) -> Applied:
         """Replace every match in `text` by the engine's form of its pronunciation (see module docstring)."""
@@ -249,6 +293,22 @@ def _compile(entries: tuple[Entry, ...]) -> re.Pattern[str]:
         rf"(?P<ending>{ending_group})?(?P<possessive>[{_APOSTROPHES}]s)?(?!\w)",
         re.IGNORECASE | re.DOTALL,
     )
+
+
+def _known(raw: Any, line: int, path: Path) -> tuple[str, ...]:
+    """The `known:` list: single words, each written once."""
+    if raw is None:
+        raw = []
+    if isinstance(raw, str):
+        raw = raw.split()
+    fix = "write `known: [Moscow, Kremlin]`: single words an English voice already says right"
+    if not isinstance(raw, list) or not all(isinstance(w, str) and w.strip() for w in raw):
+        raise ConfigError("known must be a list of words", path=path, line=line, fix=fix)
+    words = [w.strip() for w in raw]
+    for word in words:
+        if len(word.split()) != 1:
+            raise ConfigError(f"known: {word!r} is not one word", path=path, line=line, fix=fix)
+    return tuple(dict.fromkeys(words))
 
 
 def _entry(name: Any, value: Any, line: int, path: Path) -> Entry:
