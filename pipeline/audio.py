@@ -67,6 +67,11 @@ def trim(pcm: bytes, *, sample_rate: int, threshold_dbfs: float = -50.0, keep_ms
     return seg[start:end].raw_data
 
 
+def samples_of(ms: int, *, sample_rate: int) -> int:
+    """How many samples a pause of `ms` milliseconds is (as pydub makes it)."""
+    return len(AudioSegment.silent(duration=ms, frame_rate=sample_rate).raw_data) // 2
+
+
 def join(pieces: Iterable[bytes | Pause], *, sample_rate: int) -> bytes:
     """Join speech (PCM bytes) and pauses into one chapter's PCM, in one linear pass."""
     parts: list[bytes] = []

@@ -1,30 +1,36 @@
-"""Orders the stages: manuscript -> narration (speech + lexicon) -> rendering (engine, audio) -> package.
+"""Orders the stages: manuscript -> narration (speech + lexicon) -> rendering (engine, audio, AAC) -> package.
 
 `build(options)` is the whole job behind `audiobook build`; it reports progress through a Reporter and
 returns a summary. It never prints and never exits: errors are exceptions from pipeline.errors.
+A rebuild renders only chapters whose audio changed and assembles the book from the cache; if nothing
+that shapes the file changed, it leaves the book alone and says it is up to date.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import logging
 import re
-import shutil
-import tempfile
 import time
 import unicodedata
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import filelock
+
 from . import cover, package, source, tools
-from .cache import Cache, default_root
-from .engines import DEFAULT, engine_class
-from .errors import ToolError
+from .cache import Cache, default_root, key
+from .engines import DEFAULT, make_engine
+from .errors import AudiobookError, ToolError
+from .ffmetadata import chapter_title
 from .lexicon import Lexicon
 from .model import Metadata
 from .narration import ChapterScript, narrate
 from .progress import Reporter, Silent
-from .render import EngineSpec, Renderer, plan
+from .render import ChapterInfo, ChapterJob, Encoder, EngineSpec, Renderer, cached, plan
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +46,7 @@ class BuildOptions:
     cache_dir: Path | None = None
     jobs: int | None = None
     bitrate: str = "64k"
+    aac_coder: str = "fast"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +57,8 @@ class BuildResult:
     size: int  # bytes
     sentences: int
     synthesized: int
-    chapters_rendered: int
+    encoded: int  # chapters encoded in this build (the rest were reused from the cache)
+    up_to_date: bool  # nothing changed: the book on disk was left as it was
     lexicon_uses: Counter[str]
     seconds: float
 
@@ -83,12 +91,6 @@ def output_name(meta: Metadata) -> str:
     return safe_filename(f"{meta.author} - {meta.title}", suffix=".m4b")
 
 
-def _narrator(meta: Metadata, voice: str) -> Metadata:
-    if meta.narrator:
-        return meta
-    return replace(meta, narrator=f"eSpeak NG voice {voice} (synthetic)" if voice else "Synthetic voice")
-
-
 def build(options: BuildOptions, *, reporter: Reporter | None = None) -> BuildResult:
     """Build the audiobook for `options.source` into `options.output_dir`; return what was made."""
     report = reporter or Silent()
@@ -96,12 +98,13 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None) -> BuildRe
     tools.ffmpeg()  # a missing encoder is found before any work, not after synthesis
     loaded = source.load(options.source)
     book = loaded.book
-    meta = book.metadata
     lexicon_file = source.lexicon_path(options.source, options.lexicon)
     lexicon = Lexicon.load(lexicon_file) if lexicon_file else Lexicon.empty()
-    engine = engine_class(options.engine)
-    voice = options.voice or meta.voice
-    rate = options.rate or meta.rate
+    voice = options.voice or book.metadata.voice
+    rate = options.rate or book.metadata.rate
+    # Made here only to name the voice and key the cache: the workers synthesize, each with its own engine.
+    engine = make_engine(options.engine, voice=voice, rate=rate)
+    meta = book.metadata if book.metadata.narrator else replace(book.metadata, narrator=_narrator(engine))
     scripts = narrate(book, lexicon=lexicon, notation=engine.NOTATION)
     uses = Counter(name for script in scripts for line in script.lines for name in line.entries)
     total_sentences = sum(s.sentences for s in scripts)
@@ -111,72 +114,115 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None) -> BuildRe
     )
 
     cache = Cache(options.cache_dir or default_root())
+    encoder = Encoder(bitrate=options.bitrate, coder=options.aac_coder)
+    jobs = plan(scripts, identity=engine.identity(), encoder=encoder)
+    art = cover.cover_image(meta)
+    fingerprint = _fingerprint(jobs, scripts, meta, art)
     options.output_dir.mkdir(parents=True, exist_ok=True)
     dest = options.output_dir / output_name(meta)
-    spec = EngineSpec(engine.NAME, voice=voice, rate=rate)
-    with Renderer(spec, cache, jobs=options.jobs) as renderer:
-        jobs = plan(scripts, identity=renderer.identity)
-        synthesized = rendered = 0
-        report.start("Synthesizing", len(jobs), "chapter")
-        for done in renderer.render(jobs):
-            synthesized += done.synthesized
-            rendered += done.loudness is not None
-            report.advance()
-        report.finish()
-        with tempfile.TemporaryDirectory(dir=options.output_dir, prefix=".building-") as tmp:
-            pcm = Path(tmp) / "book.pcm"
-            marks = _assemble(scripts, jobs, renderer, pcm)
-            report.start("Encoding AAC", 0, "")
-            art = cover.cover_image(meta)
-            package.write_m4b(
-                pcm,
-                sample_rate=renderer.sample_rate,
+    lock = filelock.FileLock(str(options.output_dir / f".{dest.name}.lock"))
+    try:
+        lock.acquire(timeout=0)
+    except filelock.Timeout:
+        raise AudiobookError(
+            f"another build is writing {dest} right now",
+            path=dest,
+            fix="wait for it to finish, then run this build again",
+        ) from None
+    try:
+        if package.build_id(dest) == fingerprint and all(cached(cache, job) for job in jobs):
+            report.note(f"{dest} is up to date: nothing to synthesize or encode")
+            return _result(dest, jobs, total_sentences, 0, 0, True, uses, started)
+        synthesized = encoded = 0
+        with Renderer(EngineSpec(engine.NAME, voice=voice, rate=rate), cache, jobs=options.jobs) as renderer:
+            report.start("Synthesizing and encoding", sum(job.words for job in jobs), "word")
+            for job, done in renderer.render(jobs):
+                synthesized += done.synthesized
+                encoded += done.encoded
+                report.advance(job.words)
+            report.finish()
+            report.start("Assembling", 0, "")
+            infos = [_info(renderer, job) for job in jobs]
+            marks = package.chapter_layout([s.title for s in scripts], [i.samples for i in infos])
+            redone: list[int] = []
+            package.assemble_m4b(
+                _verified_parts(renderer, jobs, engine.sample_rate, redone),
+                sample_rate=engine.sample_rate,
                 marks=marks,
-                metadata=_narrator(meta, voice or ""),
+                metadata=meta,
                 dest=dest,
                 cover=art,
-                bitrate=options.bitrate,
+                build_id=fingerprint,
             )
             report.finish()
-    readback = package.read_back(dest)
-    return BuildResult(
-        path=dest,
-        chapters=len(marks),
-        duration=readback.duration,
-        size=dest.stat().st_size,
-        sentences=total_sentences,
-        synthesized=synthesized,
-        chapters_rendered=rendered,
-        lexicon_uses=uses,
-        seconds=time.monotonic() - started,
+            encoded += len(redone)
+        report.note(
+            f"{synthesized:,} of {total_sentences:,} sentences synthesized, {encoded} of {len(jobs)} "
+            f"chapters encoded, {len(jobs) - encoded} reused"
+        )
+        return _result(dest, jobs, total_sentences, synthesized, encoded, False, uses, started)
+    finally:
+        lock.release()
+
+
+def _narrator(engine) -> str:
+    voice = getattr(engine, "voice", "")
+    return f"eSpeak NG voice {voice} (synthetic)" if engine.NAME == "espeak" else f"{engine.NAME} (synthetic)"
+
+
+def _fingerprint(
+    jobs: tuple[ChapterJob, ...], scripts: tuple[ChapterScript, ...], meta: Metadata, art: bytes
+) -> str:
+    """Everything the finished file depends on: the chapters' audio, their titles, the tags and the cover."""
+    fields = {f.name: str(getattr(meta, f.name)) for f in dataclasses.fields(meta)}
+    return key(
+        "book",
+        package.FORMAT,
+        [job.key for job in jobs],
+        [chapter_title(s.title) for s in scripts],
+        fields,
+        hashlib.blake2b(art, digest_size=16).hexdigest(),
     )
 
 
-def _assemble(
-    scripts: tuple[ChapterScript, ...], jobs, renderer: Renderer, pcm: Path
-) -> list[package.ChapterMark]:
-    """Concatenate the cached chapter audio into one PCM file; return each chapter's start and end."""
-    marks = []
-    position = 0
-    rate = renderer.sample_rate
-    with pcm.open("wb") as out:
-        for script, job in zip(scripts, jobs, strict=True):
-            data = renderer.cache.get("chapters", job.key, sample_rate=rate)
-            if data is None:  # damaged since it was rendered: render it again, once
-                renderer.render_one(job)
-                data = renderer.cache.get("chapters", job.key, sample_rate=rate)
-                if data is None:
-                    raise ToolError(
-                        f"the audio of chapter {script.number} could not be stored in {renderer.cache.root}"
-                    )
-            out.write(data)
-            samples = len(data) // 2
-            marks.append(package.ChapterMark(title=script.title, start=position, end=position + samples))
-            position += samples
-    return marks
+def _info(renderer: Renderer, job: ChapterJob) -> ChapterInfo:
+    info = cached(renderer.cache, job)
+    if info is None:  # damaged or removed since it was rendered: render it again, once
+        renderer.render_one(job)
+        info = cached(renderer.cache, job)
+        if info is None:
+            raise ToolError(f"the audio of chapter {job.number} could not be stored in {renderer.cache.root}")
+    return info
 
 
-def remove_stale_temp(output_dir: Path) -> None:
-    """Remove work folders a killed build left behind (never the finished books)."""
-    for leftover in output_dir.glob(".building-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
+def _verified_parts(
+    renderer: Renderer, jobs: tuple[ChapterJob, ...], sample_rate: int, redone: list[int]
+) -> Iterator[bytes]:
+    """Each chapter's encoded audio, read from the cache and checked; a damaged entry is rendered again."""
+    for job in jobs:
+        data = renderer.cache.get("aac", job.key, sample_rate=sample_rate)
+        if data is None:
+            renderer.render_one(job)
+            redone.append(job.number)
+            data = renderer.cache.get("aac", job.key, sample_rate=sample_rate)
+            if data is None:
+                raise ToolError(
+                    f"the audio of chapter {job.number} could not be read from {renderer.cache.root}"
+                )
+        yield data
+
+
+def _result(dest, jobs, sentences, synthesized, encoded, up_to_date, uses, started) -> BuildResult:
+    back = package.read_back(dest)
+    return BuildResult(
+        path=dest,
+        chapters=len(jobs),
+        duration=back.duration,
+        size=dest.stat().st_size,
+        sentences=sentences,
+        synthesized=synthesized,
+        encoded=encoded,
+        up_to_date=up_to_date,
+        lexicon_uses=uses,
+        seconds=time.monotonic() - started,
+    )

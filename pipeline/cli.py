@@ -80,10 +80,9 @@ def _cmd_build(args: argparse.Namespace) -> int:
     hours, minutes = divmod(minutes, 60)
     applied = sum(result.lexicon_uses.values())
     reporter.note(
-        f"Done in {result.seconds:.1f} s: {result.chapters} chapters, {hours}:{minutes:02d}:{seconds:02d}, "
-        f"{result.size / 1e6:.1f} MB; {result.synthesized:,} of {result.sentences:,} sentences synthesized, "
-        f"{result.chapters_rendered} of {result.chapters} chapters rendered; "
-        f"lexicon: {len(result.lexicon_uses)} entries applied {applied:,} times"
+        f"{'Up to date' if result.up_to_date else 'Done'} in {result.seconds:.1f} s: {result.chapters} chapters, "
+        f"{hours}:{minutes:02d}:{seconds:02d}, {result.size / 1e6:.1f} MB; lexicon: "
+        f"{len(result.lexicon_uses)} entries applied {applied:,} times"
     )
     print(result.path)
     return 0

@@ -57,7 +57,9 @@ def chapter_title(title: str) -> str:
 def ffmetadata(marks: Sequence[ChapterMark], *, sample_rate: int, metadata: Metadata | None = None) -> str:
     """The FFMETADATA1 document for `marks` (and the book's tags, if given).
 
-    TIMEBASE is 1/sample_rate, so START and END are the marks' sample positions, unrounded.
+    TIMEBASE is 1/1000: START and END are the marks' positions rounded to the millisecond. (With a
+    timebase of 1/sample_rate, ffmpeg's mov muxer overflows the chapter track's 32-bit durations in books
+    over about half an hour and writes a QuickTime chapter track with a single chapter.)
     """
     if sample_rate <= 0:
         raise ValueError(f"sample_rate must be positive, not {sample_rate}")
@@ -67,12 +69,16 @@ def ffmetadata(marks: Sequence[ChapterMark], *, sample_rate: int, metadata: Meta
     for mark in marks:
         lines += [
             "[CHAPTER]",
-            f"TIMEBASE=1/{sample_rate}",
-            f"START={int(mark.start)}",
-            f"END={int(mark.end)}",
+            "TIMEBASE=1/1000",
+            f"START={_ms(mark.start, sample_rate)}",
+            f"END={_ms(mark.end, sample_rate)}",
             f"title={_escape(chapter_title(mark.title))}",
         ]
     return "\n".join(lines) + "\n"
+
+
+def _ms(samples: int, sample_rate: int) -> int:
+    return (int(samples) * 1000 + sample_rate // 2) // sample_rate
 
 
 def _global_tags(metadata: Metadata) -> Iterator[tuple[str, str]]:

@@ -1,7 +1,13 @@
-"""The package stage: the book's PCM in, one chaptered, tagged .m4b out, written atomically.
+"""The package stage: AAC audio in, one chaptered, tagged .m4b out, written atomically.
 
-Three steps a later per-chapter cache can reuse separately: `encode_aac` (PCM -> AAC in MP4, the slow part),
-`mux_m4b` (adds both chapter formats: the QuickTime text track Apple reads and Nero `chpl`), `tag_m4b`.
+Two ways in: `write_m4b` encodes a whole book's PCM at once; `assemble_m4b` joins chapters encoded
+separately (`encode_adts`, cached per chapter) without encoding again. Both end in `mux_m4b` (adds both
+chapter formats: the QuickTime text track Apple reads and Nero `chpl`) and `tag_m4b`.
+
+Joining AAC: every separately encoded chapter begins with one frame (1024 samples) of encoder priming, and
+raw ADTS carries no edit list to hide it, so each chapter occupies exactly (its samples + 1024) in the
+joined stream, its own audio starting 1024 samples in. Chapter PCM is a whole number of frames long, so
+the encoder adds no padding at the end, and chapters begin and end in silence, so the joins cannot click.
 """
 
 from __future__ import annotations
@@ -27,8 +33,10 @@ from .runner import run
 __all__ = [
     "ChapterMark",
     "ReadBack",
+    "assemble_m4b",
     "decode_errors",
     "encode_aac",
+    "encode_adts",
     "mux_m4b",
     "narrator_credit",
     "read_back",
@@ -42,6 +50,9 @@ NERO_MAX_CHAPTERS = 255  # `chpl` counts its chapters in one byte; ffmpeg writes
 STIK_AUDIOBOOK = 2
 DESC_MAX = 255  # iTunes shows `desc` as a short summary; the whole text goes to `ldes`
 _FREEFORM = "----:com.apple.iTunes:"
+BUILD_TAG = "----:org.audiobook-pipeline:BUILD"  # what the file was built from, so a no-op rebuild is seen
+FORMAT = "m4b-adts-join-1"  # the layout assemble_m4b writes; part of every book's build fingerprint
+FRAME = 1024  # samples in one AAC-LC frame, and the encoder's priming at the start of a stream
 _FFMPEG_QUIET = ("-hide_banner", "-nostats", "-v", "error", "-y")
 
 
@@ -72,27 +83,190 @@ def write_m4b(
     """
     samples = _pcm_samples(pcm)
     _check_marks(marks, total=samples)
-    if len(marks) > NERO_MAX_CHAPTERS:
-        log.warning(
-            "%d chapters: players that read Nero chapters will show only the first %d",
-            len(marks),
-            NERO_MAX_CHAPTERS,
-        )
     dest.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp"))
     try:
         audio = encode_aac(
             pcm, sample_rate=sample_rate, dest=work / "audio.m4a", bitrate=bitrate, aac_coder=aac_coder
         )
-        book = mux_m4b(audio, sample_rate=sample_rate, marks=marks, metadata=metadata, dest=work / "book.m4b")
-        audio.unlink()
-        tag_m4b(book, metadata=metadata, cover=cover)
-        _verify(book, seconds=samples / sample_rate, chapters=len(marks), shown_as=dest)
-        os.replace(book, dest)
+        _finish(
+            audio,
+            work,
+            sample_rate=sample_rate,
+            samples=samples,
+            marks=marks,
+            metadata=metadata,
+            dest=dest,
+            cover=cover,
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    log.info("wrote %s (%.1f MB, %d chapters)", dest, dest.stat().st_size / 1e6, len(marks))
     return dest
+
+
+def assemble_m4b(
+    parts: Sequence[bytes | Path],
+    *,
+    sample_rate: int,
+    marks: Sequence[ChapterMark],
+    metadata: Metadata,
+    dest: Path,
+    cover: bytes | None = None,
+    build_id: str | None = None,
+) -> Path:
+    """Join separately encoded chapters (ADTS, as `encode_adts` writes them) into `dest` without re-encoding.
+
+    `parts` are the chapters' ADTS data, or files holding it; they are read one at a time. `marks` must
+    follow the layout in the module docstring (`chapter_layout` computes it). Written atomically, as
+    `write_m4b`.
+    """
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp"))
+    try:
+        joined = work / "book.aac"
+        frames = 0
+        with joined.open("wb") as out:
+            for part in parts:
+                data = part.read_bytes() if isinstance(part, Path) else part
+                frames += adts_frames(data)
+                out.write(data)
+        samples = frames * FRAME
+        _check_marks(marks, total=samples)
+        # Into MP4 first: muxed straight from ADTS, whose timestamps have a 1/28224000 time base, the
+        # chapter track comes out with a single chapter.
+        audio = work / "book.m4a"
+        argv = [
+            tools.ffmpeg(),
+            *_FFMPEG_QUIET,
+            "-i",
+            joined,
+            "-c",
+            "copy",
+            "-fflags",
+            "+bitexact",
+            "-f",
+            "mp4",
+            audio,
+        ]
+        run(argv, what="putting the joined chapters into MP4", expect=audio)
+        joined.unlink()
+        _finish(
+            audio,
+            work,
+            sample_rate=sample_rate,
+            samples=samples,
+            marks=marks,
+            metadata=metadata,
+            dest=dest,
+            cover=cover,
+            build_id=build_id,
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return dest
+
+
+def chapter_layout(titles: Sequence[str], samples: Sequence[int]) -> list[ChapterMark]:
+    """Chapter marks for chapters of `samples` each, joined as `assemble_m4b` joins them.
+
+    Each chapter's mark is where its own audio starts (after its priming frame); the first starts at 0.
+    Chapters are contiguous, as players expect: each ends where the next begins, the last with the file.
+    """
+    starts = []
+    position = 0
+    for number, count in enumerate(samples):
+        starts.append(0 if number == 0 else position + FRAME)
+        position += count + FRAME
+    ends = [*starts[1:], position]
+    return [ChapterMark(title=t, start=a, end=b) for t, a, b in zip(titles, starts, ends, strict=True)]
+
+
+def encode_adts(
+    pcm: Path, *, sample_rate: int, dest: Path, bitrate: str = "64k", aac_coder: str = "fast"
+) -> Path:
+    """AAC-LC as a raw ADTS stream, bit-exact (the same input always gives the same bytes).
+
+    The PCM must be a whole number of frames long (see the module docstring).
+    """
+    samples = _pcm_samples(pcm)
+    if samples % FRAME:
+        raise ValueError(f"{pcm} holds {samples} samples, not a whole number of {FRAME}-sample frames")
+    raw_input = ("-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", pcm)
+    codec = ("-c:a", "aac", "-aac_coder", aac_coder, "-b:a", bitrate, "-flags:a", "+bitexact")
+    argv = [
+        tools.ffmpeg(),
+        *_FFMPEG_QUIET,
+        *raw_input,
+        "-map",
+        "0:a",
+        *codec,
+        "-fflags",
+        "+bitexact",
+        "-f",
+        "adts",
+        dest,
+    ]
+    run(argv, what=f"encoding {pcm.name} to AAC", expect=dest)
+    frames = adts_frames(dest.read_bytes())
+    if frames != samples // FRAME + 1:
+        raise ToolError(
+            f"ffmpeg encoded {samples // FRAME} frames of audio into {frames} AAC frames, not "
+            f"{samples // FRAME + 1}; chapter timing would drift"
+        )
+    return dest
+
+
+def adts_frames(data: bytes) -> int:
+    """The number of AAC frames in ADTS data; ValueError if it is not whole, well-formed ADTS."""
+    count = position = 0
+    view = memoryview(data)
+    while position < len(view):
+        if len(view) - position < 7 or view[position] != 0xFF or view[position + 1] & 0xF6 != 0xF0:
+            raise ValueError(f"not ADTS at byte {position}")
+        length = ((view[position + 3] & 0x03) << 11) | (view[position + 4] << 3) | (view[position + 5] >> 5)
+        if length < 7 or position + length > len(view):
+            raise ValueError(f"ADTS frame at byte {position} is cut short")
+        if (view[position + 6] & 0x03) != 0:
+            raise ValueError("ADTS frames holding several raw blocks are not supported")
+        position += length
+        count += 1
+    return count
+
+
+def _finish(
+    audio: Path,
+    work: Path,
+    *,
+    sample_rate: int,
+    samples: int,
+    marks: Sequence[ChapterMark],
+    metadata: Metadata,
+    dest: Path,
+    cover: bytes | None,
+    build_id: str | None = None,
+) -> None:
+    """Mux, tag and verify in `work`, then move the book into place."""
+    if len(marks) > NERO_MAX_CHAPTERS:
+        log.warning(
+            "%d chapters: players that read Nero chapters will show only the first %d",
+            len(marks),
+            NERO_MAX_CHAPTERS,
+        )
+    book = mux_m4b(audio, sample_rate=sample_rate, marks=marks, metadata=metadata, dest=work / "book.m4b")
+    audio.unlink()
+    tag_m4b(book, metadata=metadata, cover=cover, build_id=build_id)
+    _verify(book, seconds=samples / sample_rate, chapters=len(marks), shown_as=dest)
+    os.replace(book, dest)
+    log.info("wrote %s (%.1f MB, %d chapters)", dest, dest.stat().st_size / 1e6, len(marks))
+
+
+def build_id(path: Path) -> str | None:
+    """The build fingerprint `assemble_m4b` wrote into `path`, or None (no file, no tag, unreadable)."""
+    try:
+        values = (MP4(path).tags or {}).get(BUILD_TAG)
+    except (MutagenError, OSError):
+        return None
+    return bytes(values[0]).decode("utf-8", "replace") if values else None
 
 
 def encode_aac(
@@ -125,7 +299,9 @@ def mux_m4b(
     return dest
 
 
-def tag_m4b(path: Path, *, metadata: Metadata, cover: bytes | None = None) -> None:
+def tag_m4b(
+    path: Path, *, metadata: Metadata, cover: bytes | None = None, build_id: str | None = None
+) -> None:
     """Write all the player-visible tags with mutagen, replacing any there (both chapter formats survive).
 
     The translator goes to a freeform TRANSLATOR atom (what taggers such as Mp3tag and MusicBrainz
@@ -147,6 +323,8 @@ def tag_m4b(path: Path, *, metadata: Metadata, cover: bytes | None = None) -> No
                 tags[_FREEFORM + name] = [MP4FreeForm(clean_text(value, one_line=True).encode("utf-8"))]
         if cover is not None:
             tags["covr"] = [MP4Cover(cover, imageformat=_image_format(cover))]
+        if build_id:
+            tags[BUILD_TAG] = [MP4FreeForm(build_id.encode("utf-8"))]
         mp4.save()
     except MutagenError as exc:
         raise ToolError(

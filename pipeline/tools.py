@@ -71,3 +71,12 @@ def espeak_paths() -> tuple[Path, Path]:
             fix="unset AUDIOBOOK_ESPEAK_DATA or point it at an espeak-ng-data folder",
         )
     return lib_path, data_path
+
+
+@functools.cache
+def ffmpeg_version() -> str:
+    """The first line of `ffmpeg -version`: part of the cache key of everything ffmpeg encodes."""
+    from .runner import run
+
+    proc = run([ffmpeg(), "-version"], what="asking ffmpeg its version")
+    return proc.stdout.decode("utf-8", "replace").splitlines()[0].strip()

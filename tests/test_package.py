@@ -60,14 +60,14 @@ def test_ffmetadata_document_is_exact():
         "genre=Audiobook\n"
         "date=1934\n"
         "description=x\\\ny\\#\n"
-        "[CHAPTER]\nTIMEBASE=1/22050\nSTART=0\nEND=22050\ntitle=One\n"
-        "[CHAPTER]\nTIMEBASE=1/22050\nSTART=22050\nEND=44101\ntitle=a\\=b\\;c\\#d\\\\e\n"
+        "[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=1000\ntitle=One\n"
+        "[CHAPTER]\nTIMEBASE=1/1000\nSTART=1000\nEND=2000\ntitle=a\\=b\\;c\\#d\\\\e\n"
     )
 
 
 def test_ffmetadata_without_metadata_has_only_chapters():
-    assert ffmetadata([ChapterMark("X", 5, 7)], sample_rate=44100) == (
-        ";FFMETADATA1\n[CHAPTER]\nTIMEBASE=1/44100\nSTART=5\nEND=7\ntitle=X\n"
+    assert ffmetadata([ChapterMark("X", 4410, 8820)], sample_rate=44100) == (
+        ";FFMETADATA1\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=100\nEND=200\ntitle=X\n"
     )
 
 
@@ -139,7 +139,7 @@ def test_real_ffmpeg_reads_hostile_text_as_written(tmp_path):
         ";# comment-like",
     ]
     assert [(c["TIMEBASE"], c["START"], c["END"]) for c in chapters] == [
-        ("1/22050", str(m.start), str(m.end)) for m in marks
+        ("1/1000", str(round(m.start * 1000 / 22050)), str(round(m.end * 1000 / 22050))) for m in marks
     ]
 
 
@@ -149,11 +149,11 @@ _NASTY = st.one_of(st.sampled_from(list("=;#\\\n\r\x00 [CHAPTER]")), st.characte
 @settings(max_examples=25, deadline=None)
 @given(st.lists(st.text(_NASTY, max_size=40), min_size=1, max_size=8))
 def test_no_title_can_add_or_change_a_chapter(tmp_path_factory, titles):
-    marks = [ChapterMark(t, 10 * i, 10 * i + 10) for i, t in enumerate(titles)]
+    marks = [ChapterMark(t, RATE * i, RATE * i + RATE) for i, t in enumerate(titles)]
     tags, chapters = _ffmpeg_parses(ffmetadata(marks, sample_rate=RATE), tmp_path_factory.mktemp("h"))
     assert tags == {}
     assert [(c["START"], c["END"], c.get("title", "")) for c in chapters] == [
-        (str(m.start), str(m.end), chapter_title(m.title)) for m in marks
+        (str(m.start * 1000 // RATE), str(m.end * 1000 // RATE), chapter_title(m.title)) for m in marks
     ]
 
 
@@ -193,8 +193,8 @@ def test_both_chapter_formats_read_back(built):
         assert [title for title, _ in chapters] == EXPECTED_TITLES
         for (_, start), mark in zip(chapters, MARKS, strict=True):
             assert start == pytest.approx(mark.start / RATE, abs=0.05)
-    # both formats keep starts far finer than the 50 ms a listener could notice
-    assert [s for _, s in book.quicktime_chapters] == pytest.approx([m.start / RATE for m in MARKS], abs=1e-4)
+    # both formats keep starts to the millisecond, far finer than the 50 ms a listener could notice
+    assert [s for _, s in book.quicktime_chapters] == pytest.approx([m.start / RATE for m in MARKS], abs=6e-4)
 
 
 def test_duration_is_the_pcm_length(built):
