@@ -136,6 +136,66 @@ def _cmd_spoken(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lexicon_for(args: argparse.Namespace):
+    from . import source
+    from .lexicon import Lexicon
+
+    src = args.source if getattr(args, "source", None) is not None else Path("script")
+    path = source.lexicon_path(src if src.exists() else Path.cwd(), args.lexicon)
+    return Lexicon.load(path) if path else Lexicon.empty()
+
+
+def _cmd_lint(args: argparse.Namespace) -> int:
+    from . import lint, manuscript
+
+    findings = lint.lint(manuscript.manuscript_files(args.source), lexicon=_lexicon_for(args))
+    print(lint.render(findings))
+    return 1 if findings else 0
+
+
+def _cmd_lexicon_check(args: argparse.Namespace) -> int:
+    from . import lexicon_tools, source
+
+    report = lexicon_tools.check(source.load(args.source).book, _lexicon_for(args))
+    print(report.render())
+    return 0 if report.ok else 1
+
+
+def _cmd_lexicon_show(args: argparse.Namespace) -> int:
+    from . import lexicon_tools
+
+    print(lexicon_tools.show(_lexicon_for(args), args.name, voice=args.voice or "en-us"))
+    return 0
+
+
+def _cmd_say(args: argparse.Namespace) -> int:
+    from . import lexicon_tools
+
+    dest = lexicon_tools.say(
+        args.text,
+        lexicon=_lexicon_for(args),
+        engine=args.engine,
+        voice=args.voice,
+        rate=args.rate,
+        dest=args.output,
+    )
+    print(dest)
+    return 0
+
+
+def _cmd_cache(args: argparse.Namespace) -> int:
+    from .cache import Cache, default_root
+
+    cache = Cache(args.cache or default_root())
+    if args.action == "clear":
+        cache.clear()
+        print(f"emptied {cache.root}")
+        return 0
+    count, size = cache.size()
+    print(f"{cache.root}: {count:,} entries, {size / 1e6:,.1f} MB")
+    return 0
+
+
 def _cmd_voices(args: argparse.Namespace) -> int:
     from .engines.espeak import voices
 
@@ -214,6 +274,60 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("voices", help="list the eSpeak NG voices")
     p.set_defaults(func=_cmd_voices)
+
+    p = sub.add_parser(
+        "lint",
+        help="flag likely mistakes in the manuscript (changes nothing)",
+        description="Flag split and doubled words, misspelt or inconsistent names, stray lines and "
+        "unbalanced quotes or brackets, each with file:line and a suggestion. Exits 1 if "
+        "anything is found, so a book's own CI can gate on it.",
+    )
+    source_arg(p)
+    p.add_argument("--lexicon", type=Path, help="pronunciation lexicon (default: as for build)")
+    p.set_defaults(func=_cmd_lint)
+
+    p = sub.add_parser("lexicon", help="check the lexicon against a book, or show its entries")
+    lex = p.add_subparsers(dest="lexicon_command", required=True, metavar="ACTION")
+    q = lex.add_parser(
+        "check",
+        help="list names the lexicon does not cover (exit 1 if any)",
+        description="List words that look like names and are not in the lexicon, with spelling "
+        "variants grouped and every place they occur. Exits 1 when something is uncovered.",
+    )
+    source_arg(q)
+    q.add_argument("--lexicon", type=Path, help="pronunciation lexicon (default: as for build)")
+    q.set_defaults(func=_cmd_lexicon_check)
+    q = lex.add_parser(
+        "show",
+        help="each entry with the phonemes each engine gets",
+        description="Show each entry (or NAME's) with its IPA, respelling, the eSpeak phonemes and "
+        "the IPA each engine gets, and what eSpeak reads back.",
+    )
+    q.add_argument("name", nargs="?", help="one entry, by any spelling or form")
+    q.add_argument("--lexicon", type=Path, help="pronunciation lexicon (default: ./pronunciations.yaml)")
+    q.add_argument("--voice", help="eSpeak voice for the read-back (default en-us)")
+    q.set_defaults(func=_cmd_lexicon_show, source=None)
+
+    p = sub.add_parser(
+        "say",
+        help="speak one phrase with the book's lexicon into a WAV file",
+        description="Render TEXT with the lexicon, to proof-listen an entry in a second.",
+    )
+    p.add_argument("text", help='e.g. "Zinoviev and Kamenev"')
+    p.add_argument("-o", "--output", type=Path, default=Path("say.wav"), help="WAV file (default say.wav)")
+    engine_args(p)
+    p.add_argument("--voice", help="engine voice")
+    p.add_argument("--rate", type=int, help="words per minute")
+    p.set_defaults(func=_cmd_say, source=None)
+
+    p = sub.add_parser(
+        "cache",
+        help="show the cache's size, or empty it",
+        description="Report where the cache is and how big, or empty it with `cache clear`.",
+    )
+    p.add_argument("action", nargs="?", choices=["size", "clear"], default="size")
+    p.add_argument("--cache", type=Path, help="cache folder (default: $AUDIOBOOK_CACHE or the user cache)")
+    p.set_defaults(func=_cmd_cache)
     return parser
 
 

@@ -22,7 +22,21 @@ def book(tmp_path):
     return path
 
 
-@pytest.mark.parametrize("command", [[], ["build"], ["chapters"], ["spoken"], ["voices"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["build"],
+        ["chapters"],
+        ["spoken"],
+        ["voices"],
+        ["lint"],
+        ["lexicon", "check"],
+        ["lexicon", "show"],
+        ["say"],
+        ["cache"],
+    ],
+)
 def test_help_on_each_command(command):
     proc = subprocess.run(
         [sys.executable, "-m", "pipeline", *command, "--help"], capture_output=True, text=True
@@ -76,3 +90,66 @@ def test_spoken_shows_what_the_engine_gets(book, capsys):
 def test_bad_engine_is_exit_2(book, tmp_path, capsys):
     assert main(["build", str(book), "-o", str(tmp_path), "--engine", "festival"]) == 2
     assert "choose one of: espeak, silent" in capsys.readouterr().err
+
+
+def test_lint_flags_the_first_books_slips_and_exits_1(capsys):
+    from tests.conftest import ROOT
+
+    assert main(["lint", str(ROOT / "script")]) == 1
+    out = capsys.readouterr().out
+    for expected in (
+        "'Trot sky'",
+        "'m ore'",
+        "'the the'",
+        "'Trostky'",
+        "return return return",
+        "Nicolaev (242)",
+    ):
+        assert expected in out
+
+
+def test_lint_of_clean_text_exits_0(tmp_path, capsys):
+    (tmp_path / "clean.txt").write_text("CHAPTER I\n\nThe night was quiet and the town was asleep.\n")
+    assert main(["lint", str(tmp_path / "clean.txt")]) == 0
+    assert "no findings" in capsys.readouterr().out
+
+
+def test_lexicon_check_is_clean_on_the_first_book_and_not_on_an_unknown_name(tmp_path, capsys):
+    from tests.conftest import ROOT
+
+    assert main(["lexicon", "check", str(ROOT / "script")]) == 0
+    book = tmp_path / "b.txt"
+    book.write_text("CHAPTER I\n\nThen Bukharinov spoke, and Bukharinov was heard.\n")
+    assert main(["lexicon", "check", str(book), "--lexicon", str(ROOT / "pronunciations.yaml")]) == 1
+    assert "Bukharinov" in capsys.readouterr().out
+
+
+def test_lexicon_show_and_say(tmp_path, capsys):
+    import wave
+
+    from tests.conftest import ROOT
+
+    lexicon = str(ROOT / "pronunciations.yaml")
+    assert main(["lexicon", "show", "Zinoviev", "--lexicon", lexicon]) == 0
+    assert "[[zIn'oUvjEf]]" in capsys.readouterr().out
+    assert main(["lexicon", "show", "Zinovyev", "--lexicon", lexicon]) == 2  # unknown: close matches offered
+    dest = tmp_path / "z.wav"
+    assert main(["say", "Zinoviev and Kamenev", "-o", str(dest), "--lexicon", lexicon]) == 0
+    with wave.open(str(dest)) as wav:
+        assert 1.0 < wav.getnframes() / wav.getframerate() < 4.0
+
+
+def test_cache_size_and_clear(book, tmp_path, capsys):
+    cache = tmp_path / "cache"
+    assert (
+        main(["build", str(book), "-o", str(tmp_path / "out"), "--engine", "silent", "--cache", str(cache)])
+        == 0
+    )
+    capsys.readouterr()
+    assert main(["cache", "--cache", str(cache)]) == 0
+    entries = int(capsys.readouterr().out.split(": ")[1].split()[0])
+    assert entries > 0
+    assert main(["cache", "clear", "--cache", str(cache)]) == 0
+    capsys.readouterr()
+    assert main(["cache", "--cache", str(cache)]) == 0
+    assert ": 0 entries" in capsys.readouterr().out
