@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup audiobook test clean
+.PHONY: setup audiobook test bench bench-wp clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,3 +25,10 @@ test: $(STAMP)
 
 clean:
 	rm -rf output $(VENV) .pytest_cache .ruff_cache
+
+# A benchmark, not a test (see tests/benchmark.py); `make bench-wp` adds War and Peace from ../shared/corpus.
+bench: $(STAMP)
+	$(BIN)/python tests/benchmark.py
+
+bench-wp: $(STAMP)
+	$(BIN)/python tests/benchmark.py --war-and-peace ../shared/corpus/war-and-peace.txt

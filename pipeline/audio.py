@@ -120,8 +120,13 @@ def measure(path: Path, *, sample_rate: int | None = None) -> Loudness:
     return Loudness(_summary_value(summary, "I"), _summary_value(summary, "Peak"))
 
 
-def _level(src: Path, dest: Path, *, sample_rate: int, gain: float) -> None:
+def level_filter(gain: float) -> str:
+    """The ffmpeg filter that applies `gain` and then the look-ahead peak limiter."""
     limit = 10 ** (LIMIT_DBFS / 20)
+    return f"volume={gain:.2f}dB,alimiter=limit={limit:.4f}:attack=5:release=50:level=false:latency=true"
+
+
+def _level(src: Path, dest: Path, *, sample_rate: int, gain: float) -> None:
     raw = ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1"]
     runner.run(
         [
@@ -133,7 +138,7 @@ def _level(src: Path, dest: Path, *, sample_rate: int, gain: float) -> None:
             "-i",
             src,
             "-af",
-            f"volume={gain:.2f}dB,alimiter=limit={limit:.4f}:attack=5:release=50:level=false:latency=true",
+            level_filter(gain),
             *raw,
             dest,
         ],
@@ -142,21 +147,27 @@ def _level(src: Path, dest: Path, *, sample_rate: int, gain: float) -> None:
     )
 
 
-def normalise(src: Path, dest: Path, *, sample_rate: int) -> Loudness:
-    """Write `src` (raw PCM) to `dest` at the target loudness with peaks limited; return the result's loudness.
+def calibrate(src: Path, *, sample_rate: int) -> float:
+    """The gain that brings `src` (raw PCM of typical speech) to the target loudness after limiting."""
+    work = src.with_suffix(".levelled.pcm")
+    try:
+        before = measure(src, sample_rate=sample_rate)
+        if before.integrated_lufs < SILENCE_LUFS:
+            return 0.0
+        gain = max(-MAX_GAIN_DB, min(MAX_GAIN_DB, TARGET_LUFS - before.integrated_lufs))
+        for _ in range(3):  # the limiter takes a little loudness off the peaks it catches: correct for it
+            _level(src, work, sample_rate=sample_rate, gain=gain)
+            error = TARGET_LUFS - measure(work, sample_rate=sample_rate).integrated_lufs
+            if abs(error) <= 0.1:
+                break
+            gain = max(-MAX_GAIN_DB, min(MAX_GAIN_DB, gain + error))
+        return round(gain, 2)
+    finally:
+        work.unlink(missing_ok=True)
 
-    The limiter takes a little loudness off the peaks it catches, so the gain is corrected once from a
-    measurement of the limited result.
-    """
-    before = measure(src, sample_rate=sample_rate)
-    if before.integrated_lufs < SILENCE_LUFS:
-        _level(src, dest, sample_rate=sample_rate, gain=0.0)
-        return before
-    gain = max(-MAX_GAIN_DB, min(MAX_GAIN_DB, TARGET_LUFS - before.integrated_lufs))
+
+def normalise(src: Path, dest: Path, *, sample_rate: int) -> Loudness:
+    """Write `src` (raw PCM) to `dest` at the target loudness with peaks limited; return the result's loudness."""
+    gain = calibrate(src, sample_rate=sample_rate)
     _level(src, dest, sample_rate=sample_rate, gain=gain)
-    after = measure(dest, sample_rate=sample_rate)
-    if abs(after.integrated_lufs - TARGET_LUFS) > 0.3:
-        gain = max(-MAX_GAIN_DB, min(MAX_GAIN_DB, gain + TARGET_LUFS - after.integrated_lufs))
-        _level(src, dest, sample_rate=sample_rate, gain=gain)
-        after = measure(dest, sample_rate=sample_rate)
-    return after
+    return measure(dest, sample_rate=sample_rate)

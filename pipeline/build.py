@@ -30,7 +30,17 @@ from .lexicon import Lexicon
 from .model import Metadata
 from .narration import ChapterScript, narrate
 from .progress import Reporter, Silent
-from .render import ChapterInfo, ChapterJob, Encoder, EngineSpec, Renderer, cached, plan
+from .render import (
+    ChapterJob,
+    Encoder,
+    EngineSpec,
+    Renderer,
+    SegmentInfo,
+    SegmentJob,
+    cached,
+    calibrated_gain,
+    plan,
+)
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +67,8 @@ class BuildResult:
     size: int  # bytes
     sentences: int
     synthesized: int
-    encoded: int  # chapters encoded in this build (the rest were reused from the cache)
+    encoded: int  # chapters with audio encoded in this build (the rest were reused whole from the cache)
+    segments_encoded: int  # titles and paragraphs encoded in this build
     up_to_date: bool  # nothing changed: the book on disk was left as it was
     lexicon_uses: Counter[str]
     seconds: float
@@ -115,7 +126,9 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None) -> BuildRe
 
     cache = Cache(options.cache_dir or default_root())
     encoder = Encoder(bitrate=options.bitrate, coder=options.aac_coder)
-    jobs = plan(scripts, identity=engine.identity(), encoder=encoder)
+    gain = calibrated_gain(engine, cache)  # before the worker pool starts: it synthesizes in this process
+    jobs = plan(scripts, identity=engine.identity(), gain=gain, encoder=encoder)
+    segments = [segment for job in jobs for segment in job.segments]
     art = cover.cover_image(meta)
     fingerprint = _fingerprint(jobs, scripts, meta, art)
     options.output_dir.mkdir(parents=True, exist_ok=True)
@@ -130,20 +143,21 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None) -> BuildRe
             fix="wait for it to finish, then run this build again",
         ) from None
     try:
-        if package.build_id(dest) == fingerprint and all(cached(cache, job) for job in jobs):
+        if package.build_id(dest) == fingerprint and all(cached(cache, segment) for segment in segments):
             report.note(f"{dest} is up to date: nothing to synthesize or encode")
-            return _result(dest, jobs, total_sentences, 0, 0, True, uses, started)
-        synthesized = encoded = 0
+            return _result(dest, jobs, total_sentences, 0, 0, 0, True, uses, started)
+        synthesized = encoded = encoded_segments = 0
         with Renderer(EngineSpec(engine.NAME, voice=voice, rate=rate), cache, jobs=options.jobs) as renderer:
             report.start("Synthesizing and encoding", sum(job.words for job in jobs), "word")
             for job, done in renderer.render(jobs):
                 synthesized += done.synthesized
-                encoded += done.encoded
+                encoded += bool(done.encoded)
+                encoded_segments += done.encoded
                 report.advance(job.words)
             report.finish()
             report.start("Assembling", 0, "")
-            infos = [_info(renderer, job) for job in jobs]
-            marks = package.chapter_layout([s.title for s in scripts], [i.samples for i in infos])
+            lengths = [[_info(renderer, job, segment).samples for segment in job.segments] for job in jobs]
+            marks = package.chapter_layout([s.title for s in scripts], lengths)
             redone: list[int] = []
             package.assemble_m4b(
                 _verified_parts(renderer, jobs, engine.sample_rate, redone),
@@ -155,12 +169,14 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None) -> BuildRe
                 build_id=fingerprint,
             )
             report.finish()
-            encoded += len(redone)
+            encoded += len(set(redone))
         report.note(
-            f"{synthesized:,} of {total_sentences:,} sentences synthesized, {encoded} of {len(jobs)} "
-            f"chapters encoded, {len(jobs) - encoded} reused"
+            f"{synthesized:,} of {total_sentences:,} sentences synthesized, {encoded} of {len(jobs)} chapters "
+            f"encoded ({encoded_segments} of {len(segments)} paragraphs and titles), {len(jobs) - encoded} reused"
         )
-        return _result(dest, jobs, total_sentences, synthesized, encoded, False, uses, started)
+        return _result(
+            dest, jobs, total_sentences, synthesized, encoded, encoded_segments, False, uses, started
+        )
     finally:
         lock.release()
 
@@ -178,18 +194,18 @@ def _fingerprint(
     return key(
         "book",
         package.FORMAT,
-        [job.key for job in jobs],
+        [[segment.key for segment in job.segments] for job in jobs],
         [chapter_title(s.title) for s in scripts],
         fields,
         hashlib.blake2b(art, digest_size=16).hexdigest(),
     )
 
 
-def _info(renderer: Renderer, job: ChapterJob) -> ChapterInfo:
-    info = cached(renderer.cache, job)
-    if info is None:  # damaged or removed since it was rendered: render it again, once
+def _info(renderer: Renderer, job: ChapterJob, segment: SegmentJob) -> SegmentInfo:
+    info = cached(renderer.cache, segment)
+    if info is None:  # damaged or removed since it was rendered: render its chapter again, once
         renderer.render_one(job)
-        info = cached(renderer.cache, job)
+        info = cached(renderer.cache, segment)
         if info is None:
             raise ToolError(f"the audio of chapter {job.number} could not be stored in {renderer.cache.root}")
     return info
@@ -198,21 +214,22 @@ def _info(renderer: Renderer, job: ChapterJob) -> ChapterInfo:
 def _verified_parts(
     renderer: Renderer, jobs: tuple[ChapterJob, ...], sample_rate: int, redone: list[int]
 ) -> Iterator[bytes]:
-    """Each chapter's encoded audio, read from the cache and checked; a damaged entry is rendered again."""
+    """Each segment's encoded audio, read from the cache and checked; a damaged entry is rendered again."""
     for job in jobs:
-        data = renderer.cache.get("aac", job.key, sample_rate=sample_rate)
-        if data is None:
-            renderer.render_one(job)
-            redone.append(job.number)
-            data = renderer.cache.get("aac", job.key, sample_rate=sample_rate)
+        for segment in job.segments:
+            data = renderer.cache.get("aac", segment.key, sample_rate=sample_rate)
             if data is None:
-                raise ToolError(
-                    f"the audio of chapter {job.number} could not be read from {renderer.cache.root}"
-                )
-        yield data
+                renderer.render_one(job)
+                redone.append(job.number)
+                data = renderer.cache.get("aac", segment.key, sample_rate=sample_rate)
+                if data is None:
+                    raise ToolError(
+                        f"the audio of chapter {job.number} could not be read from {renderer.cache.root}"
+                    )
+            yield data
 
 
-def _result(dest, jobs, sentences, synthesized, encoded, up_to_date, uses, started) -> BuildResult:
+def _result(dest, jobs, sentences, synthesized, encoded, segments, up_to_date, uses, started) -> BuildResult:
     back = package.read_back(dest)
     return BuildResult(
         path=dest,
@@ -222,6 +239,7 @@ def _result(dest, jobs, sentences, synthesized, encoded, up_to_date, uses, start
         sentences=sentences,
         synthesized=synthesized,
         encoded=encoded,
+        segments_encoded=segments,
         up_to_date=up_to_date,
         lexicon_uses=uses,
         seconds=time.monotonic() - started,

@@ -95,7 +95,7 @@ def _alternatives(words: Iterable[str]) -> str:
 
 
 _NUMBER_WORD = rf"(?:{_alternatives(_NUMBER_WORDS)})"
-_NUMBER = rf"(?:\d{{1,4}}|[ivxlcdm]{{1,8}}|{_NUMBER_WORD}(?:[- ]{_NUMBER_WORD})*|the\s+(?:{_alternatives(_ORDINALS)}))"
+_NUMBER = rf"(?:\d{{1,6}}|[ivxlcdm]{{1,8}}|{_NUMBER_WORD}(?:[- ]{_NUMBER_WORD})*|the\s+(?:{_alternatives(_ORDINALS)}))"
 _KEYWORD = rf"(?:{_alternatives(_KEYWORD_RANKS)})\.?"
 _NAMED = (
     r"introduction|preface|foreword|prologue|epilogue|afterword|appendix|footnotes|endnotes|notes"

@@ -166,17 +166,18 @@ def assemble_m4b(
     return dest
 
 
-def chapter_layout(titles: Sequence[str], samples: Sequence[int]) -> list[ChapterMark]:
-    """Chapter marks for chapters of `samples` each, joined as `assemble_m4b` joins them.
+def chapter_layout(titles: Sequence[str], segments: Sequence[Sequence[int]]) -> list[ChapterMark]:
+    """Chapter marks for chapters made of segments of the given lengths, joined as `assemble_m4b` joins them.
 
-    Each chapter's mark is where its own audio starts (after its priming frame); the first starts at 0.
-    Chapters are contiguous, as players expect: each ends where the next begins, the last with the file.
+    Each segment takes its length plus one priming frame; a chapter's mark is where its first segment's own
+    audio starts (after that frame), the first chapter's at 0. Chapters are contiguous, as players expect:
+    each ends where the next begins, the last with the file.
     """
     starts = []
     position = 0
-    for number, count in enumerate(samples):
+    for number, lengths in enumerate(segments):
         starts.append(0 if number == 0 else position + FRAME)
-        position += count + FRAME
+        position += sum(count + FRAME for count in lengths)
     ends = [*starts[1:], position]
     return [ChapterMark(title=t, start=a, end=b) for t, a, b in zip(titles, starts, ends, strict=True)]
 

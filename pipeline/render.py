@@ -1,10 +1,16 @@
-"""Renders chapters to encoded audio in a pool of worker processes, reusing everything already cached.
+"""Renders the book to encoded audio, segment by segment, in a pool of workers, reusing everything cached.
 
-A worker makes its own engine, synthesizes the sentences the cache lacks, joins the chapter with its
-pauses, sets its loudness, encodes it to AAC and stores it, with the chapter's length and its sentences'
-times. Only keys and small records cross between processes; audio stays on disk, one chapter at a time per
-worker. Cache keys cover everything that shapes the audio, so a changed word re-synthesizes one sentence
-and re-encodes one chapter, and a changed lexicon entry touches only the sentences that use it.
+A segment is a chapter title or a paragraph: speech that ends in a pause, so segments can be encoded on their
+own and joined without a sound at the join (see package.py). A worker takes one chapter, synthesizes the
+sentences the cache lacks, joins each missing segment with its pauses, levels it with the voice's gain and
+the peak limiter, and encodes all of the chapter's missing segments in one ffmpeg run. Cache keys cover all
+that shapes the audio, so a changed word re-synthesizes one sentence and re-encodes one paragraph, and a
+changed lexicon entry touches only the sentences that say the name. Only keys and small records cross
+between processes; audio stays on disk.
+
+Loudness: every segment gets the same gain, calibrated once per voice on a reference passage to -18 LUFS
+after limiting (eSpeak and neural voices hold a steady level), so editing one paragraph never changes the
+level, and so the audio, of another.
 """
 
 from __future__ import annotations
@@ -18,13 +24,24 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import audio, package, tools
+from . import audio, package, runner, speech, tools
 from .cache import Cache, key
 from .engines import make_engine
 from .engines.base import Engine
+from .errors import ToolError
 from .narration import ChapterScript
 
 AUDIO_SETTINGS = (audio.TARGET_LUFS, audio.LIMIT_DBFS, "trim-50dB-20ms", "alimiter-5-50", "frame-1024")
+
+# Calibration passage: ordinary narrative prose, statements and a question, long and short sentences.
+REFERENCE = (
+    "The river ran slowly past the town, and in the evening the lamps were lit one by one along the quay. "
+    "Nobody knew, at first, why the ferry had stopped running. "
+    "The mayor wrote three letters to the capital and received no answer to any of them. "
+    "Was it the war, or only the winter? "
+    "By the end of the month the people had built a bridge of their own, out of timber from the old mill, "
+    "and they crossed it every morning on their way to work."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +59,9 @@ class Encoder:
     def identity(self) -> str:
         return f"aac:{self.coder}:{self.bitrate}:{tools.ffmpeg_version()}"
 
+    def arguments(self) -> list[str]:
+        return ["-c:a", "aac", "-aac_coder", self.coder, "-b:a", self.bitrate, "-flags:a", "+bitexact"]
+
 
 @dataclass(frozen=True, slots=True)
 class SentenceJob:
@@ -51,22 +71,28 @@ class SentenceJob:
 
 
 @dataclass(frozen=True, slots=True)
+class SegmentJob:
+    key: str  # of the encoded segment: its sentences, pauses, gain, loudness and encoder settings
+    lead_in: int  # silence before the first sentence (the chapter's lead-in, on its first segment)
+    sentences: tuple[SentenceJob, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ChapterJob:
     number: int
-    key: str  # of the encoded chapter: its sentences, pauses, loudness and encoder settings
-    lead_in: int
-    sentences: tuple[SentenceJob, ...]
+    segments: tuple[SegmentJob, ...]
+    gain: float
     encoder: Encoder
     words: int
 
 
 @dataclass(frozen=True, slots=True)
-class ChapterInfo:
-    samples: int  # length of the chapter's PCM (a whole number of AAC frames)
-    sentences: tuple[tuple[int, int], ...]  # each sentence's first and last sample, within the chapter
+class SegmentInfo:
+    samples: int  # length of the segment's PCM (a whole number of AAC frames)
+    sentences: tuple[tuple[int, int], ...]  # each sentence's first and last sample, within the segment
 
     @classmethod
-    def from_json(cls, value: object) -> ChapterInfo | None:
+    def from_json(cls, value: object) -> SegmentInfo | None:
         try:
             samples, spans = value["samples"], value["sentences"]  # type: ignore[index]
             return cls(int(samples), tuple((int(a), int(b)) for a, b in spans))
@@ -78,36 +104,65 @@ class ChapterInfo:
 class Rendered:
     number: int
     synthesized: int  # sentences the engine spoke for this chapter (the rest came from the cache)
-    encoded: bool  # False when the encoded chapter came from the cache
+    encoded: int  # segments encoded (the rest came from the cache)
 
 
-def plan(scripts: tuple[ChapterScript, ...], *, identity: str, encoder: Encoder) -> tuple[ChapterJob, ...]:
-    """Cache keys for every sentence and chapter: everything that changes the audio is in them."""
+def plan(
+    scripts: tuple[ChapterScript, ...], *, identity: str, gain: float, encoder: Encoder
+) -> tuple[ChapterJob, ...]:
+    """Cache keys for every sentence and segment: everything that changes the audio is in them."""
     jobs = []
     encoder_identity = encoder.identity()
     for script in scripts:
-        sentences = tuple(
-            SentenceJob(line.spoken, key("sentence", identity, line.spoken), line.pause_after)
-            for line in script.lines
-        )
-        chapter_key = key(
-            "chapter",
-            identity,
-            AUDIO_SETTINGS,
-            encoder_identity,
-            script.lead_in,
-            [(s.key, s.pause_after) for s in sentences],
-        )
+        segments, pending = [], []
+        for line in script.lines:
+            pending.append(SentenceJob(line.spoken, key("sentence", identity, line.spoken), line.pause_after))
+            if line.ends_block or line is script.lines[-1]:
+                lead_in = script.lead_in if not segments else 0
+                segment_key = key(
+                    "segment",
+                    identity,
+                    AUDIO_SETTINGS,
+                    f"{gain:.2f}",
+                    encoder_identity,
+                    lead_in,
+                    [(s.key, s.pause_after) for s in pending],
+                )
+                segments.append(SegmentJob(segment_key, lead_in, tuple(pending)))
+                pending = []
         words = sum(len(line.written.split()) for line in script.lines)
-        jobs.append(ChapterJob(script.number, chapter_key, script.lead_in, sentences, encoder, words))
+        jobs.append(ChapterJob(script.number, tuple(segments), gain, encoder, words))
     return tuple(jobs)
 
 
-def cached(cache: Cache, job: ChapterJob) -> ChapterInfo | None:
-    """The chapter's record if both it and its encoded audio are in the cache (the audio is checked later)."""
-    if not cache.contains("aac", job.key):
+def cached(cache: Cache, segment: SegmentJob) -> SegmentInfo | None:
+    """The segment's record if it and its encoded audio are whole in the cache (the digest is checked later)."""
+    if not cache.contains("aac", segment.key):
         return None
-    return ChapterInfo.from_json(cache.get_json("chapters", job.key))
+    return SegmentInfo.from_json(cache.get_json("chapters", segment.key))
+
+
+def calibrated_gain(engine: Engine, cache: Cache) -> float:
+    """The voice's gain to -18 LUFS after limiting, measured once on REFERENCE and remembered in the cache.
+
+    Call it before starting worker processes: it synthesizes in this one.
+    """
+    calibration_key = key("calibration", engine.identity(), AUDIO_SETTINGS, REFERENCE)
+    known = cache.get_json("calibration", calibration_key)
+    if isinstance(known, (int, float)):
+        return float(known)
+    pieces: list[bytes | audio.Pause] = []
+    for sentence in speech.sentences(REFERENCE):
+        pcm = audio.trim(engine.synthesize(sentence.spoken), sample_rate=engine.sample_rate)
+        pieces += [pcm, audio.Pause(450)]
+    work = cache.root / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=work) as tmp:
+        reference = Path(tmp) / "reference.pcm"
+        reference.write_bytes(audio.join(pieces, sample_rate=engine.sample_rate))
+        gain = audio.calibrate(reference, sample_rate=engine.sample_rate)
+    cache.put_json("calibration", calibration_key, gain)
+    return gain
 
 
 # --- in the worker processes ----------------------------------------------------------------------------
@@ -128,14 +183,15 @@ def _init_worker(spec: EngineSpec, cache_root: str, environment: dict[str, str])
     _cache = Cache(Path(cache_root))
 
 
-def _render(job: ChapterJob) -> Rendered:
+def _segment_pcm(segment: SegmentJob) -> tuple[bytes, list[tuple[int, int]], int]:
+    """The segment's PCM (whole AAC frames), its sentences' spans, and how many sentences were synthesized."""
     assert _engine is not None and _cache is not None
     rate = _engine.sample_rate
-    pieces: list[bytes | audio.Pause] = [audio.Pause(job.lead_in)]
+    pieces: list[bytes | audio.Pause] = [audio.Pause(segment.lead_in)]
     spans = []
-    position = audio.samples_of(job.lead_in, sample_rate=rate)
+    position = audio.samples_of(segment.lead_in, sample_rate=rate)
     synthesized = 0
-    for sentence in job.sentences:
+    for sentence in segment.sentences:
         pcm = _cache.get("sentences", sentence.key, sample_rate=rate)
         if pcm is None:
             pcm = audio.trim(_engine.synthesize(sentence.spoken), sample_rate=rate)
@@ -144,24 +200,67 @@ def _render(job: ChapterJob) -> Rendered:
         spans.append((position, position + len(pcm) // 2))
         position += len(pcm) // 2 + audio.samples_of(sentence.pause_after, sample_rate=rate)
         pieces += [pcm, audio.Pause(sentence.pause_after)]
+    joined = audio.join(pieces, sample_rate=rate)
+    joined += bytes(2 * (-(len(joined) // 2) % package.FRAME))  # a whole number of AAC frames
+    return joined, spans, synthesized
+
+
+def _render(job: ChapterJob) -> Rendered:
+    assert _engine is not None and _cache is not None
+    rate = _engine.sample_rate
+    missing = [segment for segment in job.segments if cached(_cache, segment) is None]
+    synthesized = 0
     work = _cache.root / "work"
     work.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=work) as tmp:
-        raw, levelled, encoded = (
-            Path(tmp) / "joined.pcm",
-            Path(tmp) / "levelled.pcm",
-            Path(tmp) / "chapter.aac",
-        )
-        joined = audio.join(pieces, sample_rate=rate)
-        joined += bytes(2 * (-(len(joined) // 2) % package.FRAME))  # a whole number of AAC frames
-        raw.write_bytes(joined)
-        audio.normalise(raw, levelled, sample_rate=rate)
-        package.encode_adts(
-            levelled, sample_rate=rate, dest=encoded, bitrate=job.encoder.bitrate, aac_coder=job.encoder.coder
-        )
-        _cache.put("aac", job.key, encoded.read_bytes(), sample_rate=rate)
-    _cache.put_json("chapters", job.key, {"samples": len(joined) // 2, "sentences": spans})
-    return Rendered(job.number, synthesized, encoded=True)
+        inputs, outputs, graph, records = [], [], [], []
+        for i, segment in enumerate(missing):
+            pcm, spans, spoken = _segment_pcm(segment)
+            synthesized += spoken
+            path = Path(tmp) / f"{i}.pcm"
+            path.write_bytes(pcm)
+            inputs += ["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", path]
+            graph.append(f"[{i}:a]{audio.level_filter(job.gain)}[o{i}]")
+            outputs += [
+                "-map",
+                f"[o{i}]",
+                *job.encoder.arguments(),
+                "-fflags",
+                "+bitexact",
+                "-f",
+                "adts",
+                Path(tmp) / f"{i}.aac",
+            ]
+            records.append((segment, len(pcm) // 2, spans))
+        if missing:
+            # One ffmpeg for all of the chapter's missing segments: each output is its own encoder, so each
+            # segment is encoded exactly as it would be alone.
+            runner.run(
+                [
+                    tools.ffmpeg(),
+                    "-hide_banner",
+                    "-nostats",
+                    "-v",
+                    "error",
+                    "-y",
+                    *inputs,
+                    "-filter_complex",
+                    ";".join(graph),
+                    *outputs,
+                ],
+                what=f"levelling and encoding chapter {job.number}",
+            )
+        for i, (segment, samples, spans) in enumerate(records):
+            encoded = (Path(tmp) / f"{i}.aac").read_bytes()
+            frames = package.adts_frames(encoded)
+            if frames != samples // package.FRAME + 1:
+                raise ToolError(
+                    f"chapter {job.number}: ffmpeg wrote {frames} AAC frames for "
+                    f"{samples // package.FRAME} frames of audio; timing would drift"
+                )
+            _cache.put("aac", segment.key, encoded, sample_rate=rate)
+            _cache.put_json("chapters", segment.key, {"samples": samples, "sentences": spans})
+    return Rendered(job.number, synthesized, len(missing))
 
 
 # --- in the parent ---------------------------------------------------------------------------------------
@@ -197,13 +296,17 @@ class Renderer:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
     def render(self, jobs: tuple[ChapterJob, ...]) -> Iterator[tuple[ChapterJob, Rendered]]:
-        """Render the chapters not already cached; yields each (job, result) as it finishes, cached ones first."""
+        """Render what is not cached; yields each chapter's (job, result), cached chapters first.
+
+        The longest chapters start first, so the last one to finish is a short one.
+        """
         pending = {}
+        todo = [job for job in jobs if any(cached(self.cache, s) is None for s in job.segments)]
         for job in jobs:
-            if cached(self.cache, job) is not None:
-                yield job, Rendered(job.number, 0, encoded=False)
-            else:
-                pending[self._start().submit(_render, job)] = job
+            if job not in todo:
+                yield job, Rendered(job.number, 0, 0)
+        for job in sorted(todo, key=lambda j: -j.words):
+            pending[self._start().submit(_render, job)] = job
         for future in as_completed(pending):
             yield pending[future], future.result()
 

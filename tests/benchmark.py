@@ -1,0 +1,261 @@
+"""Benchmark of full and incremental builds (run by `make bench`; not a test: timings on shared machines are noisy).
+
+    python tests/benchmark.py [--war-and-peace PATH] [--skip-codecs]
+
+Measures, in one run, on a copy of script/ in a temporary folder with its own empty cache:
+  - the floor: eSpeak NG synthesizing the whole text in one call (libespeak-ng, as the `espeak-ng` program
+    would; espeakng-loader ships no program), plus one ffmpeg process encoding that audio with our AAC settings;
+  - a cold build, a no-op rebuild, a one-word edit, a one-lexicon-entry edit, each with its peak memory
+    (the resident memory of the whole process tree, sampled every 20 ms);
+  - the ratios the targets are stated in;
+  - ffmpeg's default (twoloop) and fast AAC coders at the shipped bitrate: time, size, and the
+    signal-to-distortion ratio of the decoded speech against the original (ffmpeg's asdr filter);
+  - with --war-and-peace, the cold build time and peak memory of that book.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import wave
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pipeline import manuscript, tools  # noqa: E402
+
+
+# --- measuring ------------------------------------------------------------------------------------------
+def _tree_rss(pid: int) -> int:
+    """Resident bytes of `pid` and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            status = Path(f"/proc/{entry}/status").read_text()
+        except OSError:
+            continue
+        ppid = int(re.search(r"^PPid:\s+(\d+)", status, re.M).group(1))
+        found = re.search(r"^VmRSS:\s+(\d+) kB", status, re.M)
+        rss[int(entry)] = int(found.group(1)) * 1024 if found else 0
+        children.setdefault(ppid, []).append(int(entry))
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        total += rss.get(current, 0)
+        todo.extend(children.get(current, []))
+    return total
+
+
+def timed(argv: list[str], *, env: dict[str, str] | None = None) -> tuple[float, int, str]:
+    """Run argv; return (seconds, peak resident bytes of its process tree, stderr)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss(proc.pid))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, err = proc.communicate()
+    seconds = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"{argv[:4]} failed ({proc.returncode}):\n{err}")
+    return seconds, peak, err
+
+
+# --- the floor ------------------------------------------------------------------------------------------
+def floor(text: str, work: Path, *, bitrate: str, coder: str) -> dict[str, float]:
+    wav = work / "floor.wav"
+    script = (
+        "import sys, wave\n"
+        "from pipeline.engines.espeak import EspeakEngine\n"
+        "engine = EspeakEngine()\n"
+        "pcm = engine._synthesize(open(sys.argv[1], encoding='utf-8').read())\n"
+        "with wave.open(sys.argv[2], 'wb') as w:\n"
+        "    w.setnchannels(1); w.setsampwidth(2); w.setframerate(engine.sample_rate); w.writeframes(pcm)\n"
+    )
+    source = work / "floor.txt"
+    source.write_text(text, encoding="utf-8")
+    synth, synth_mem, _ = timed([sys.executable, "-c", script, str(source), str(wav)])
+    with wave.open(str(wav)) as w:
+        audio_seconds = w.getnframes() / w.getframerate()
+    encode, encode_mem, _ = timed(
+        [
+            str(tools.ffmpeg()),
+            "-v",
+            "error",
+            "-y",
+            "-i",
+            str(wav),
+            "-c:a",
+            "aac",
+            "-aac_coder",
+            coder,
+            "-b:a",
+            bitrate,
+            str(work / "floor.m4a"),
+        ]
+    )
+    return {
+        "synth_s": synth,
+        "encode_s": encode,
+        "total_s": synth + encode,
+        "audio_s": audio_seconds,
+        "peak_mb": max(synth_mem, encode_mem) / 1e6,
+    }
+
+
+# --- builds ---------------------------------------------------------------------------------------------
+def build(book: Path, out: Path, cache: Path) -> dict[str, float]:
+    env = {**os.environ, "AUDIOBOOK_CACHE": str(cache)}
+    seconds, peak, err = timed(
+        [sys.executable, "-m", "pipeline", "build", str(book), "-o", str(out)], env=env
+    )
+    summary = next((line for line in err.splitlines() if "synthesized" in line or "up to date" in line), "")
+    return {"seconds": seconds, "peak_mb": peak / 1e6, "summary": summary.strip()}
+
+
+def edit_one_word(book: Path) -> None:
+    text_file = next(book.glob("*.txt"))
+    text = text_file.read_text(encoding="utf-8")
+    # A word in the middle of the book (a typo fix, as an editor makes them).
+    where = text.index(" however", len(text) // 2)
+    text_file.write_text(text[:where] + " nevertheless" + text[where + len(" however") :], encoding="utf-8")
+
+
+def edit_one_entry(book: Path) -> None:
+    lexicon = book / "pronunciations.yaml"
+    text = lexicon.read_text(encoding="utf-8")
+    changed = re.sub(r"(?m)^(Kamenev:\s*\n(?:\s+.*\n)*?\s+ipa:\s*)(\S+)", r"\1ˈkɑːmənɛf", text, count=1)
+    if changed == text:
+        changed = re.sub(r"(?m)^Kamenev: \S+", "Kamenev: ˈkɑːmənɛf", text, count=1)
+    assert changed != text, "could not find the Kamenev entry to edit"
+    lexicon.write_text(changed, encoding="utf-8")
+
+
+def codecs(work: Path, wav: Path, *, bitrate: str) -> dict[str, dict[str, float]]:
+    """Both AAC coders on the same speech: encode time (median of 3), size, and SDR of the decoded audio."""
+    ffmpeg = str(tools.ffmpeg())
+    results = {}
+    for coder in ("twoloop", "fast"):
+        out = work / f"{coder}.m4a"
+        times = []
+        for _ in range(3):
+            seconds, _, _ = timed(
+                [
+                    ffmpeg,
+                    "-v",
+                    "error",
+                    "-y",
+                    "-i",
+                    str(wav),
+                    "-c:a",
+                    "aac",
+                    "-aac_coder",
+                    coder,
+                    "-b:a",
+                    bitrate,
+                    str(out),
+                ]
+            )
+            times.append(seconds)
+        decoded = work / f"{coder}.wav"
+        subprocess.run([ffmpeg, "-v", "error", "-y", "-i", str(out), "-ac", "1", str(decoded)], check=True)
+        probe = subprocess.run(
+            [
+                ffmpeg,
+                "-hide_banner",
+                "-nostats",
+                "-i",
+                str(wav),
+                "-i",
+                str(decoded),
+                "-lavfi",
+                "[0:a][1:a]asdr,anullsink",
+                "-f",
+                "null",
+                "-",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        sdr = re.findall(r"SDR ch0: (-?[\d.]+) dB", probe.stderr)
+        results[coder] = {
+            "encode_s": statistics.median(times),
+            "size_mb": out.stat().st_size / 1e6,
+            "sdr_db": float(sdr[-1]) if sdr else float("nan"),
+        }
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--war-and-peace", type=Path, help="also time a cold build of this book")
+    parser.add_argument("--skip-codecs", action="store_true", help="skip the AAC coder comparison")
+    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    args = parser.parse_args()
+    bitrate, coder = "64k", "fast"
+    figures: dict[str, object] = {}
+
+    def record(name: str, value: object) -> None:
+        figures[name] = value
+        print(f"{name}: {json.dumps(value)}", file=sys.stderr, flush=True)
+
+    with tempfile.TemporaryDirectory(prefix="audiobook-bench-") as tmp:
+        work = Path(tmp)
+        book = work / "script"
+        shutil.copytree(ROOT / "script", book)
+        shutil.copy(ROOT / "pronunciations.yaml", book / "pronunciations.yaml")
+        text = "\n\n".join(manuscript.read_text(p) for p in manuscript.manuscript_files(book))
+        record("floor", floor(text, work, bitrate=bitrate, coder=coder))
+        out, cache = work / "output", work / "cache"
+        record("cold", build(book, out, cache))
+        record("noop", build(book, out, cache))
+        edit_one_word(book)
+        record("one_word", build(book, out, cache))
+        edit_one_entry(book)
+        record("one_entry", build(book, out, cache))
+        cold = figures["cold"]["seconds"]
+        figures["ratios"] = {
+            "cold/floor": cold / figures["floor"]["total_s"],
+            "noop/cold": figures["noop"]["seconds"] / cold,
+            "one_word/cold": figures["one_word"]["seconds"] / cold,
+            "one_entry/cold": figures["one_entry"]["seconds"] / cold,
+        }
+        if not args.skip_codecs:
+            record("codecs", codecs(work, work / "floor.wav", bitrate=bitrate))
+        if args.war_and_peace:
+            wp = work / "wp"
+            wp.mkdir()
+            shutil.copy(args.war_and_peace, wp / args.war_and_peace.name)
+            shutil.copy(ROOT / "pronunciations.yaml", wp / "pronunciations.yaml")
+            record("war_and_peace", build(wp, work / "wp-out", work / "wp-cache"))
+    print(json.dumps(figures, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
