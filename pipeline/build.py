@@ -129,7 +129,7 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None) -> BuildRe
     gain = calibrated_gain(engine, cache)  # before the worker pool starts: it synthesizes in this process
     jobs = plan(scripts, identity=engine.identity(), gain=gain, encoder=encoder)
     segments = [segment for job in jobs for segment in job.segments]
-    art = cover.cover_image(meta)
+    art = _cover(meta, cache)
     fingerprint = _fingerprint(jobs, scripts, meta, art)
     options.output_dir.mkdir(parents=True, exist_ok=True)
     dest = options.output_dir / output_name(meta)
@@ -147,7 +147,8 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None) -> BuildRe
             report.note(f"{dest} is up to date: nothing to synthesize or encode")
             return _result(dest, jobs, total_sentences, 0, 0, 0, True, uses, started)
         synthesized = encoded = encoded_segments = 0
-        with Renderer(EngineSpec(engine.NAME, voice=voice, rate=rate), cache, jobs=options.jobs) as renderer:
+        spec = EngineSpec(engine.NAME, voice=voice, rate=rate)
+        with Renderer(spec, cache, jobs=options.jobs, engine=engine) as renderer:
             report.start("Synthesizing and encoding", sum(job.words for job in jobs), "word")
             for job, done in renderer.render(jobs):
                 synthesized += done.synthesized
@@ -179,6 +180,18 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None) -> BuildRe
         )
     finally:
         lock.release()
+
+
+def _cover(meta: Metadata, cache: Cache) -> bytes:
+    """The cover: the book's own image, or a generated one (remembered in the cache: drawing it takes a while)."""
+    if meta.cover is not None:
+        return cover.cover_image(meta)
+    cover_key = key("cover", cover.GENERATOR_VERSION, meta.title, meta.author)
+    art = cache.get("covers", cover_key, sample_rate=0)
+    if art is None:
+        art = cover.cover_image(meta)
+        cache.put("covers", cover_key, art, sample_rate=0)
+    return art
 
 
 def _narrator(engine) -> str:

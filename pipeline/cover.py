@@ -15,6 +15,7 @@ from .errors import ConfigError
 from .model import Metadata
 
 log = logging.getLogger(__name__)
+GENERATOR_VERSION = 1  # change when generated covers change, so cached ones are drawn again
 
 SIZE = 1600  # Apple asks for at least 1400x1400; square
 MAX_SIDE = 3000  # larger covers are scaled down: players show them small and every copy carries them

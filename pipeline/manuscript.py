@@ -7,6 +7,7 @@ does not give them. structure.py finds the chapters in what is left.
 
 from __future__ import annotations
 
+import codecs
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -27,6 +28,9 @@ _BOMS = (
     (b"\xff\xfe", "utf-16-le"),
     (b"\xfe\xff", "utf-16-be"),
 )
+# Anything but whitespace and the invisible format characters (zero-width spaces and joiners, BOM, bidi marks)
+# a file of nothing else would pass for text.
+_VISIBLE = re.compile(r"[^\s\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _PG_START = re.compile(r"\s*\*{3}\s*START OF (?:THE|THIS) PROJECT GUTENBERG", re.IGNORECASE)
 _PG_END = re.compile(r"\s*\*{3}\s*END OF (?:THE|THIS) PROJECT GUTENBERG", re.IGNORECASE)
 _PG_END_LINE = re.compile(r"\s*End of (?:the )?Project Gutenberg", re.IGNORECASE)
@@ -86,7 +90,7 @@ def read_text(path: Path) -> str:
         ) from None
     text = _decode(data, path)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not text.strip():
+    if not _VISIBLE.search(text):
         raise InputError("the manuscript is empty", path=path, fix="put the book's text in it, or remove it")
     controls = sum(1 for c in text[:65536] if c < " " and c not in "\n\t\f\v")
     if controls > len(text[:65536]) * 0.1:
@@ -126,11 +130,38 @@ def _decode(data: bytes, path: Path) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        log.info("%s:%d: not UTF-8; reading it as Windows-1252", path, line)
+    # A UTF-8 file with a few Windows-1252 bytes pasted in (a smart quote from a word processor) keeps its
+    # UTF-8 and reads only those bytes as Windows-1252; read whole as Windows-1252, every “ in it would
+    # come out as â€œ. More well-formed UTF-8 characters than broken bytes means the file is UTF-8.
+    replaced = data.decode("utf-8", "replace")
+    broken = replaced.count("\ufffd")
+    if sum(1 for ch in replaced if ch > "\x7f") - broken > broken:
+        log.warning(
+            "%s:%d: not valid UTF-8 here; the bytes that are not were read as Windows-1252 "
+            "(save the file as UTF-8 to be sure)",
+            path,
+            line,
+        )
+        return data.decode("utf-8", _CP1252_BYTES)
+    log.info("%s:%d: not UTF-8; reading it as Windows-1252", path, line)
+    return _cp1252(data)
+
+
+def _cp1252(data: bytes) -> str:
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError:
         return data.decode("latin-1")  # the five bytes cp1252 leaves undefined are Latin-1 controls
+
+
+def _cp1252_bytes(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    return "".join(_cp1252(bytes([b])) for b in exc.object[exc.start : exc.end]), exc.end
+
+
+_CP1252_BYTES = "audiobook-cp1252-bytes"
+codecs.register_error(_CP1252_BYTES, _cp1252_bytes)
 
 
 def _natural_key(path: Path) -> list[object]:

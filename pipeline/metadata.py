@@ -33,6 +33,7 @@ _TEXT_FIELDS = (
     "publisher",
 )
 KNOWN_KEYS = (*_TEXT_FIELDS, "rate", "cover", "chapters")
+RATES = (80, 450)  # words per minute: what eSpeak NG accepts; the silent engine keeps to the same range
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +87,13 @@ def read(path: Path | None) -> MetadataFile:
                     path=path,
                     line=line,
                     fix="write e.g. `rate: 175`",
+                )
+            if not RATES[0] <= value <= RATES[1]:
+                raise ConfigError(
+                    f"rate {value} is out of range",
+                    path=path,
+                    line=line,
+                    fix=f"choose a rate from {RATES[0]} to {RATES[1]} words per minute (175 is usual)",
                 )
             values[key] = value
         elif key == "cover":

@@ -132,26 +132,8 @@ def assemble_m4b(
                 out.write(data)
         samples = frames * FRAME
         _check_marks(marks, total=samples)
-        # Into MP4 first: muxed straight from ADTS, whose timestamps have a 1/28224000 time base, the
-        # chapter track comes out with a single chapter.
-        audio = work / "book.m4a"
-        argv = [
-            tools.ffmpeg(),
-            *_FFMPEG_QUIET,
-            "-i",
-            joined,
-            "-c",
-            "copy",
-            "-fflags",
-            "+bitexact",
-            "-f",
-            "mp4",
-            audio,
-        ]
-        run(argv, what="putting the joined chapters into MP4", expect=audio)
-        joined.unlink()
         _finish(
-            audio,
+            joined,
             work,
             sample_rate=sample_rate,
             samples=samples,
@@ -290,7 +272,20 @@ def mux_m4b(
     # The ipod muxer refuses codecs iPods cannot play; brand "M4B " is what Apple's own audiobooks carry.
     # faststart puts the index first, so players can start before the whole file has been read.
     inputs = ("-i", audio, "-f", "ffmetadata", "-i", meta)
-    streams = ("-map", "0:a", "-map_metadata", "1", "-map_chapters", "1", "-c", "copy")
+    # The audio's own time base: raw ADTS arrives with 1/28224000, in which a chapter over 76 s overflows
+    # the chapter track's 32-bit durations and Apple's chapter list comes out with one chapter.
+    streams = (
+        "-map",
+        "0:a",
+        "-map_metadata",
+        "1",
+        "-map_chapters",
+        "1",
+        "-c",
+        "copy",
+        "-time_base:a",
+        f"1:{sample_rate}",
+    )
     container = ("-movflags", "+faststart", "-brand", "M4B ", "-f", "ipod")
     argv = [tools.ffmpeg(), *_FFMPEG_QUIET, *inputs, *streams, *container, dest]
     try:

@@ -31,6 +31,7 @@ from .engines.base import Engine
 from .errors import ToolError
 from .narration import ChapterScript
 
+SMALL_CHANGE = 4  # segments to encode at most for a build to render in its own process, without workers
 AUDIO_SETTINGS = (audio.TARGET_LUFS, audio.LIMIT_DBFS, "trim-50dB-20ms", "alimiter-5-50", "frame-1024")
 
 # Calibration passage: ordinary narrative prose, statements and a question, long and short sentences.
@@ -271,9 +272,12 @@ def _our_environment() -> dict[str, str]:
 class Renderer:
     """A pool of engine workers, started only when there is something to render. A context manager."""
 
-    def __init__(self, spec: EngineSpec, cache: Cache, *, jobs: int | None = None) -> None:
+    def __init__(
+        self, spec: EngineSpec, cache: Cache, *, jobs: int | None = None, engine: Engine | None = None
+    ) -> None:
         self.spec = spec
         self.cache = cache
+        self.engine = engine  # this process's engine, to render a small change without starting workers
         self.workers = max(1, jobs or os.cpu_count() or 1)
         self._pool: ProcessPoolExecutor | None = None
 
@@ -305,10 +309,27 @@ class Renderer:
         for job in jobs:
             if job not in todo:
                 yield job, Rendered(job.number, 0, 0)
+        missing = sum(cached(self.cache, s) is None for job in todo for s in job.segments)
+        if self.engine is not None and self._pool is None and missing <= SMALL_CHANGE:
+            # An editor's fix: starting workers would cost more than the work.
+            for job in todo:
+                yield job, self._here(job)
+            return
         for job in sorted(todo, key=lambda j: -j.words):
             pending[self._start().submit(_render, job)] = job
         for future in as_completed(pending):
             yield pending[future], future.result()
 
     def render_one(self, job: ChapterJob) -> Rendered:
+        if self.engine is not None and self._pool is None:
+            return self._here(job)
         return self._start().submit(_render, job).result()
+
+    def _here(self, job: ChapterJob) -> Rendered:
+        """Render in this process (its engine synthesizes each sentence in a forked child, as workers do)."""
+        global _engine, _cache
+        _engine, _cache = self.engine, self.cache
+        try:
+            return _render(job)
+        finally:
+            _engine = _cache = None

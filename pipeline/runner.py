@@ -39,7 +39,13 @@ def run(
         log.debug("%s stderr:\n%s", Path(args[0]).name, stderr)
     if proc.returncode != 0:
         last = next((ln for ln in reversed(stderr.splitlines()) if ln.strip()), "no message")
-        raise ToolError(f"{what}: {Path(args[0]).name} exited with {proc.returncode}: {last.strip()}")
+        raise ToolError(
+            f"{what}: {Path(args[0]).name} exited with {proc.returncode}: {last.strip()}",
+            fix=f"run again with -v to see all of {Path(args[0]).name}'s output; check the disk has space",
+        )
     if expect is not None and (not expect.exists() or expect.stat().st_size == 0):
-        raise ToolError(f"{what}: {Path(args[0]).name} exited successfully but did not write {expect}")
+        raise ToolError(
+            f"{what}: {Path(args[0]).name} exited successfully but did not write {expect}",
+            fix=f"run again with -v to see all of {Path(args[0]).name}'s output; check the disk has space",
+        )
     return proc

@@ -75,7 +75,9 @@ def load(source: Path) -> Loaded:
         if not guessed:
             g = detected.guessed
             guessed = {"title": g.title, "author": g.author, "translator": g.translator, "year": g.year}
-    if not chapters:
+    # Chapters of punctuation alone (only "* * *", or "..."), whose titles are not spoken either, would
+    # make a book with no audio at all.
+    if not any(c.words or (c.speak_title and any(ch.isalnum() for ch in c.title)) for c in chapters):
         raise InputError(
             "no text to read was found in the manuscript",
             path=files[0],

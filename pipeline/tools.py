@@ -9,6 +9,7 @@ Environment variables (documented in the README):
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import os
 from pathlib import Path
@@ -65,6 +66,15 @@ def espeak_paths() -> tuple[Path, Path]:
             f"the eSpeak NG library {lib_path} does not exist",
             fix="unset AUDIOBOOK_ESPEAK_LIBRARY or point it at libespeak-ng",
         )
+    try:
+        # Loaded as the engine loads it (global symbols), so a file that is no shared library is found here,
+        # with the variable to fix, rather than as a ctypes traceback inside the engine.
+        ctypes.CDLL(str(lib_path), mode=ctypes.RTLD_GLOBAL)
+    except OSError as exc:
+        raise MissingDependency(
+            f"the eSpeak NG library {lib_path} cannot be loaded: {exc}",
+            fix="unset AUDIOBOOK_ESPEAK_LIBRARY or point it at libespeak-ng, or reinstall espeakng-loader",
+        ) from None
     if not (data_path / "phontab").is_file():
         raise MissingDependency(
             f"{data_path} is not an espeak-ng-data folder (it has no phontab)",
