@@ -21,7 +21,7 @@ from pathlib import Path
 
 import filelock
 
-from . import cover, package, source, tools
+from . import built, cover, package, source, tools
 from .cache import Cache, default_root, key
 from .engines import DEFAULT, make_engine
 from .errors import AudiobookError, ToolError
@@ -30,17 +30,7 @@ from .lexicon import Lexicon
 from .model import Metadata
 from .narration import ChapterScript, narrate
 from .progress import Reporter, Silent
-from .render import (
-    ChapterJob,
-    Encoder,
-    EngineSpec,
-    Renderer,
-    SegmentInfo,
-    SegmentJob,
-    cached,
-    calibrated_gain,
-    plan,
-)
+from .render import ChapterJob, Encoder, EngineSpec, Renderer, calibrated_gain, plan
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +47,9 @@ class BuildOptions:
     jobs: int | None = None
     bitrate: str = "64k"
     aac_coder: str = "fast"
+    formats: frozenset[str] = frozenset({"m4b"})  # also: mp3, podcast, vtt (see pipeline/formats)
+    base_url: str | None = None  # for the podcast feed's links; relative links without it
+    mp3_per_chapter: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +65,7 @@ class BuildResult:
     up_to_date: bool  # nothing changed: the book on disk was left as it was
     lexicon_uses: Counter[str]
     seconds: float
+    outputs: tuple[Path, ...] = ()  # every file written or kept up to date, the M4B first
 
 
 _RESERVED = {
@@ -143,9 +137,12 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None) -> BuildRe
             fix="wait for it to finish, then run this build again",
         ) from None
     try:
-        if package.build_id(dest) == fingerprint and all(cached(cache, segment) for segment in segments):
+        current = package.build_id(dest) == fingerprint
+        if current and options.formats == {"m4b"}:
             report.note(f"{dest} is up to date: nothing to synthesize or encode")
-            return _result(dest, jobs, total_sentences, 0, 0, 0, True, uses, started)
+            return replace(
+                _result(dest, jobs, total_sentences, 0, 0, 0, True, uses, started), outputs=(dest,)
+            )
         synthesized = encoded = encoded_segments = 0
         spec = EngineSpec(engine.NAME, voice=voice, rate=rate)
         with Renderer(spec, cache, jobs=options.jobs, engine=engine) as renderer:
@@ -156,28 +153,54 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None) -> BuildRe
                 encoded_segments += done.encoded
                 report.advance(job.words)
             report.finish()
-            report.start("Assembling", 0, "")
-            lengths = [[_info(renderer, job, segment).samples for segment in job.segments] for job in jobs]
-            marks = package.chapter_layout([s.title for s in scripts], lengths)
-            redone: list[int] = []
-            package.assemble_m4b(
-                _verified_parts(renderer, jobs, engine.sample_rate, redone),
-                sample_rate=engine.sample_rate,
-                marks=marks,
-                metadata=meta,
-                dest=dest,
-                cover=art,
-                build_id=fingerprint,
+            infos = [built.segment_infos(renderer, job) for job in jobs]
+            marks = package.chapter_layout(
+                [s.title for s in scripts], [[i.samples for i in x] for x in infos]
             )
-            report.finish()
+            redone: list[int] = []
+            if not current or encoded:
+                report.start("Assembling", 0, "")
+                package.assemble_m4b(
+                    _verified_parts(renderer, jobs, engine.sample_rate, redone),
+                    sample_rate=engine.sample_rate,
+                    marks=marks,
+                    metadata=meta,
+                    dest=dest,
+                    cover=art,
+                    build_id=fingerprint,
+                )
+                report.finish()
             encoded += len(set(redone))
+            outputs: tuple[Path, ...] = (dest,)
+            if options.formats - {"m4b"}:
+                from . import formats
+
+                book_built = built.BuiltBook(
+                    metadata=meta,
+                    cover=art,
+                    sample_rate=engine.sample_rate,
+                    chapters=built.timed_chapters(scripts, jobs, infos, marks),
+                    m4b=dest,
+                    fingerprint=fingerprint,
+                    name=dest.stem,
+                    renderer=renderer,
+                )
+                outputs += formats.write(
+                    book_built,
+                    options.formats - {"m4b"},
+                    output_dir=options.output_dir,
+                    base_url=options.base_url,
+                    mp3_per_chapter=options.mp3_per_chapter,
+                    reporter=report,
+                )
         report.note(
             f"{synthesized:,} of {total_sentences:,} sentences synthesized, {encoded} of {len(jobs)} chapters "
             f"encoded ({encoded_segments} of {len(segments)} paragraphs and titles), {len(jobs) - encoded} reused"
         )
-        return _result(
+        result = _result(
             dest, jobs, total_sentences, synthesized, encoded, encoded_segments, False, uses, started
         )
+        return replace(result, outputs=outputs, up_to_date=current and not encoded)
     finally:
         lock.release()
 
@@ -212,16 +235,6 @@ def _fingerprint(
         fields,
         hashlib.blake2b(art, digest_size=16).hexdigest(),
     )
-
-
-def _info(renderer: Renderer, job: ChapterJob, segment: SegmentJob) -> SegmentInfo:
-    info = cached(renderer.cache, segment)
-    if info is None:  # damaged or removed since it was rendered: render its chapter again, once
-        renderer.render_one(job)
-        info = cached(renderer.cache, segment)
-        if info is None:
-            raise ToolError(f"the audio of chapter {job.number} could not be stored in {renderer.cache.root}")
-    return info
 
 
 def _verified_parts(

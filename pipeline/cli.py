@@ -84,7 +84,9 @@ def _cmd_build(args: argparse.Namespace) -> int:
         f"{hours}:{minutes:02d}:{seconds:02d}, {result.size / 1e6:.1f} MB; lexicon: "
         f"{len(result.lexicon_uses)} entries applied {applied:,} times"
     )
-    print(result.path)
+    for path in result.outputs[1:]:
+        print(path)
+    print(result.path)  # the finished M4B, always last
     return 0
 
 
@@ -249,7 +251,17 @@ def _parser() -> argparse.ArgumentParser:
         "--cache", type=Path, help="cache folder (default: $AUDIOBOOK_CACHE or ~/.cache/audiobook-pipeline)"
     )
     p.add_argument("-j", "--jobs", type=int, help="worker processes (default: one per core)")
-    p.add_argument("-q", "--quiet", action="store_true", help="print only the path of the finished book")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only the paths of what was made")
+    p.add_argument(
+        "--format",
+        default="m4b",
+        help="outputs, comma-separated: m4b (always), mp3, podcast, vtt "
+        "(WebVTT and SRT transcripts); e.g. --format m4b,mp3,podcast,vtt",
+    )
+    p.add_argument(
+        "--base-url", help="absolute URL the podcast folder will be served from (default: relative links)"
+    )
+    p.add_argument("--mp3-per-chapter", action="store_true", help="with mp3: also one MP3 file per chapter")
     p.set_defaults(func=_cmd_build)
 
     p = sub.add_parser(

@@ -264,6 +264,53 @@ def _render(job: ChapterJob) -> Rendered:
     return Rendered(job.number, synthesized, len(missing))
 
 
+def _levelled(job: ChapterJob, dest: str) -> str:
+    """Write the chapter's levelled PCM on the M4B's timeline: per segment, one frame of silence (where the
+    M4B has its priming frame) and then the segment, levelled as for encoding."""
+    assert _engine is not None and _cache is not None
+    rate = _engine.sample_rate
+    work = _cache.root / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=work) as tmp:
+        inputs, outputs, graph = [], [], []
+        for i, segment in enumerate(job.segments):
+            pcm, _, _ = _segment_pcm(segment)
+            (Path(tmp) / f"{i}.pcm").write_bytes(pcm)
+            inputs += ["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", Path(tmp) / f"{i}.pcm"]
+            graph.append(f"[{i}:a]{audio.level_filter(job.gain)}[o{i}]")
+            outputs += [
+                "-map",
+                f"[o{i}]",
+                "-f",
+                "s16le",
+                "-ar",
+                str(rate),
+                "-ac",
+                "1",
+                Path(tmp) / f"{i}.out",
+            ]
+        runner.run(
+            [
+                tools.ffmpeg(),
+                "-hide_banner",
+                "-nostats",
+                "-v",
+                "error",
+                "-y",
+                *inputs,
+                "-filter_complex",
+                ";".join(graph),
+                *outputs,
+            ],
+            what=f"levelling chapter {job.number}",
+        )
+        with open(dest, "wb") as out:
+            for i in range(len(job.segments)):
+                out.write(bytes(2 * package.FRAME))
+                out.write((Path(tmp) / f"{i}.out").read_bytes())
+    return dest
+
+
 # --- in the parent ---------------------------------------------------------------------------------------
 def _our_environment() -> dict[str, str]:
     return {name: value for name, value in os.environ.items() if name.startswith("AUDIOBOOK_")}
@@ -324,6 +371,17 @@ class Renderer:
         if self.engine is not None and self._pool is None:
             return self._here(job)
         return self._start().submit(_render, job).result()
+
+    def levelled(self, job: ChapterJob, dest: Path) -> Path:
+        """Write the chapter's levelled PCM on the M4B's timeline to `dest` (see `_levelled`)."""
+        if self._pool is None and self.engine is not None:
+            global _engine, _cache
+            _engine, _cache = self.engine, self.cache
+            try:
+                return Path(_levelled(job, str(dest)))
+            finally:
+                _engine = _cache = None
+        return Path(self._start().submit(_levelled, job, str(dest)).result())
 
     def _here(self, job: ChapterJob) -> Rendered:
         """Render in this process (its engine synthesizes each sentence in a forked child, as workers do)."""

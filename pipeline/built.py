@@ -1,0 +1,122 @@
+"""A built book as the other output formats see it: chapters and sentences timed on the M4B's timeline.
+
+Times are in samples of the M4B's audio (its sample rate), where each segment (a title or a paragraph) takes
+one AAC priming frame and then its own audio (see package.py). MP3, podcast episodes and transcripts are all
+made from this, so every format agrees with the M4B to the sample. It also gives each chapter's audio: the
+encoded AAC frames from the cache, or the levelled PCM laid out on the same timeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import package
+from .errors import ToolError
+from .model import Metadata
+from .narration import ChapterScript
+from .render import ChapterJob, Renderer, SegmentInfo, cached
+
+
+@dataclass(frozen=True, slots=True)
+class TimedSentence:
+    text: str  # as written in the manuscript (a title line: the chapter title)
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class TimedChapter:
+    number: int  # 1-based
+    title: str
+    start: int  # the chapter mark: where the chapter's own audio starts (0 for the first)
+    end: int  # where the next chapter starts (the end of the book for the last)
+    region: tuple[int, int]  # the samples this chapter's segments occupy, priming frames included
+    sentences: tuple[TimedSentence, ...]
+    job: ChapterJob
+
+
+@dataclass(frozen=True)
+class BuiltBook:
+    metadata: Metadata
+    cover: bytes
+    sample_rate: int
+    chapters: tuple[TimedChapter, ...]
+    m4b: Path
+    fingerprint: str  # changes whenever anything in the book's audio, titles, tags or cover changes
+    name: str  # the output files' base name, e.g. "Leon Trotsky - On the Kirov Assassination"
+    renderer: Renderer
+
+    @property
+    def samples(self) -> int:
+        return self.chapters[-1].end if self.chapters else 0
+
+    def aac_frames(self, chapter: TimedChapter) -> Iterator[bytes]:
+        """The chapter's encoded audio (ADTS, one piece per segment), as `package.assemble_m4b` joins it."""
+        for segment in chapter.job.segments:
+            data = self.renderer.cache.get("aac", segment.key, sample_rate=self.sample_rate)
+            if data is None:
+                self.renderer.render_one(chapter.job)
+                data = self.renderer.cache.get("aac", segment.key, sample_rate=self.sample_rate)
+                if data is None:
+                    raise ToolError(f"the audio of chapter {chapter.number} is missing from the cache")
+            yield data
+
+    def levelled_pcm(self, chapter: TimedChapter, dest: Path) -> Path:
+        """Write the chapter's levelled PCM (mono s16le) covering exactly `chapter.region` of the timeline."""
+        self.renderer.levelled(chapter.job, dest)
+        expected = 2 * (chapter.region[1] - chapter.region[0])
+        if dest.stat().st_size != expected:
+            raise ToolError(
+                f"chapter {chapter.number}'s audio is {dest.stat().st_size} bytes, not {expected}"
+            )
+        return dest
+
+
+def timed_chapters(
+    scripts: tuple[ChapterScript, ...],
+    jobs: tuple[ChapterJob, ...],
+    infos: list[list[SegmentInfo]],
+    marks: list[package.ChapterMark],
+) -> tuple[TimedChapter, ...]:
+    """Place every sentence on the timeline from the segments' recorded lengths and sentence spans."""
+    chapters = []
+    position = 0
+    for script, job, segment_infos, mark in zip(scripts, jobs, infos, marks, strict=True):
+        region_start = position
+        sentences = []
+        lines = iter(script.lines)
+        for info in segment_infos:
+            own = position + package.FRAME  # the segment's audio starts after its priming frame
+            for start, end in info.sentences:
+                sentences.append(TimedSentence(next(lines).written, own + start, own + end))
+            position += info.samples + package.FRAME
+        chapters.append(
+            TimedChapter(
+                job.number,
+                script.title,
+                mark.start,
+                mark.end,
+                (region_start, position),
+                tuple(sentences),
+                job,
+            )
+        )
+    return tuple(chapters)
+
+
+def segment_infos(renderer: Renderer, job: ChapterJob) -> list[SegmentInfo]:
+    """The recorded length and sentence spans of each of the chapter's segments (rendering it if they are gone)."""
+    infos = []
+    for segment in job.segments:
+        info = cached(renderer.cache, segment)
+        if info is None:  # damaged or removed since it was rendered: render the chapter again, once
+            renderer.render_one(job)
+            info = cached(renderer.cache, segment)
+            if info is None:
+                raise ToolError(
+                    f"the audio of chapter {job.number} could not be stored in {renderer.cache.root}"
+                )
+        infos.append(info)
+    return infos
