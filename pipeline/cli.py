@@ -64,6 +64,7 @@ class TerminalReporter:
 def _cmd_build(args: argparse.Namespace) -> int:
     from .build import BuildOptions, build
 
+    formats = frozenset(f.strip().lower() for f in args.format.split(",") if f.strip()) | {"m4b"}
     options = BuildOptions(
         source=args.source,
         output_dir=args.output,
@@ -73,6 +74,9 @@ def _cmd_build(args: argparse.Namespace) -> int:
         rate=args.rate,
         cache_dir=args.cache,
         jobs=args.jobs,
+        formats=formats,
+        base_url=args.base_url,
+        mp3_per_chapter=args.mp3_per_chapter,
     )
     reporter = TerminalReporter(quiet=args.quiet)
     result = build(options, reporter=reporter)
