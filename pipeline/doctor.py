@@ -100,7 +100,20 @@ def _ffmpeg() -> tuple[str, str | None, bool]:
         pcm, aac = Path(work) / "silence.pcm", Path(work) / "silence.aac"
         pcm.write_bytes(bytes(2 * _TEST_SAMPLES))
         raw = ("-f", "s16le", "-ar", "22050", "-ac", "1", "-i", pcm)
-        argv = [ffmpeg, "-hide_banner", "-nostats", "-v", "error", "-y", *raw, "-c:a", "aac", "-f", "adts", aac]
+        argv = [
+            ffmpeg,
+            "-hide_banner",
+            "-nostats",
+            "-v",
+            "error",
+            "-y",
+            *raw,
+            "-c:a",
+            "aac",
+            "-f",
+            "adts",
+            aac,
+        ]
         runner.run(argv, what="encoding a test second of AAC", expect=aac, timeout=60)
         if aac.read_bytes()[:2] not in (b"\xff\xf1", b"\xff\xf9"):
             return (
@@ -108,7 +121,7 @@ def _ffmpeg() -> tuple[str, str | None, bool]:
                 "unset AUDIOBOOK_FFMPEG, or point it at a real ffmpeg",
                 False,
             )
-    return f"{version} ({ffmpeg}), AAC encoder works", None, True
+    return f"{version.split(' Copyright')[0]} ({ffmpeg}), AAC encoder works", None, True
 
 
 def _writable(folder: Path) -> tuple[str, str | None, bool]:
