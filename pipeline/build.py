@@ -21,7 +21,7 @@ from pathlib import Path
 
 import filelock
 
-from . import built, cover, package, source, tools
+from . import __version__, built, cover, manuscript, metadata, package, source, tools
 from .cache import Cache, default_root, key
 from .engines import DEFAULT, make_engine
 from .errors import AudiobookError, ToolError
@@ -101,6 +101,12 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None) -> BuildRe
     report = reporter or Silent()
     started = time.monotonic()
     tools.ffmpeg()  # a missing encoder is found before any work, not after synthesis
+    cache = Cache(options.cache_dir or default_root())
+    inputs = _inputs_key(options)
+    quick = _unchanged(options, inputs, cache, started)
+    if quick is not None:
+        report.note(f"{quick.path} is up to date: nothing to synthesize or encode")
+        return quick
     loaded = source.load(options.source)
     book = loaded.book
     lexicon_file = source.lexicon_path(options.source, options.lexicon)
@@ -118,7 +124,6 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None) -> BuildRe
         f"{book.words:,} words; lexicon {lexicon_file or 'none'} ({len(lexicon)} entries)"
     )
 
-    cache = Cache(options.cache_dir or default_root())
     encoder = Encoder(bitrate=options.bitrate, coder=options.aac_coder)
     gain = calibrated_gain(engine, cache)  # before the worker pool starts: it synthesizes in this process
     jobs = plan(scripts, identity=engine.identity(), gain=gain, encoder=encoder)
@@ -138,6 +143,17 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None) -> BuildRe
         ) from None
     try:
         current = package.build_id(dest) == fingerprint
+        if inputs is not None:
+            cache.put_json(
+                "inputs",
+                inputs,
+                {
+                    "fingerprint": fingerprint,
+                    "dest": str(dest),
+                    "sentences": total_sentences,
+                    "uses": dict(uses),
+                },
+            )
         if current and options.formats == {"m4b"}:
             report.note(f"{dest} is up to date: nothing to synthesize or encode")
             return replace(
@@ -203,6 +219,71 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None) -> BuildRe
         return replace(result, outputs=outputs, up_to_date=current and not encoded)
     finally:
         lock.release()
+
+
+def _inputs_key(options: BuildOptions) -> str | None:
+    """A hash of every input file's bytes and every option: if it and the book's tag are as last time, the
+    book is up to date without reading, narrating or keying anything. None if an input cannot be read (the
+    full build will then say what is wrong)."""
+    try:
+        folder = source.folder_of(options.source)
+        files = [
+            *manuscript.manuscript_files(options.source),
+            metadata.find(folder),
+            source.lexicon_path(options.source, options.lexicon),
+        ]
+        digests = [(str(f), hashlib.blake2b(f.read_bytes(), digest_size=16).hexdigest()) for f in files if f]
+        meta_file = metadata.find(folder)
+        if meta_file is not None:
+            cover_value = metadata.read(meta_file).values.get("cover")
+            if cover_value is not None:
+                digests.append(
+                    (str(cover_value), hashlib.blake2b(cover_value.read_bytes(), digest_size=16).hexdigest())
+                )
+    except (AudiobookError, OSError):
+        return None
+    fields = {f.name: str(getattr(options, f.name)) for f in dataclasses.fields(options)}
+    return key("inputs", __version__, package.FORMAT, _tool_versions(), fields, digests)
+
+
+def _tool_versions() -> list[str]:
+    from importlib import metadata as installed
+
+    names = ("pyttsx3", "espeakng-loader", "imageio-ffmpeg", "num2words", "sentencex")
+    versions = []
+    for name in names:
+        try:
+            versions.append(f"{name}={installed.version(name)}")
+        except installed.PackageNotFoundError:
+            versions.append(f"{name}=?")
+    return versions
+
+
+def _unchanged(options: BuildOptions, inputs: str | None, cache: Cache, started: float) -> BuildResult | None:
+    """The result of a build with nothing to do, if nothing changed since the last one; else None."""
+    if inputs is None or options.formats != {"m4b"}:
+        return None
+    known = cache.get_json("inputs", inputs)
+    if not isinstance(known, dict):
+        return None
+    dest = Path(known.get("dest", ""))
+    if not dest.is_file() or package.build_id(dest) != known.get("fingerprint"):
+        return None
+    back = package.read_back(dest)
+    return BuildResult(
+        path=dest,
+        chapters=len(back.quicktime_chapters),
+        duration=back.duration,
+        size=dest.stat().st_size,
+        sentences=int(known.get("sentences", 0)),
+        synthesized=0,
+        encoded=0,
+        segments_encoded=0,
+        up_to_date=True,
+        lexicon_uses=Counter(known.get("uses", {})),
+        seconds=time.monotonic() - started,
+        outputs=(dest,),
+    )
 
 
 def _cover(meta: Metadata, cache: Cache) -> bytes:

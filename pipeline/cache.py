@@ -30,7 +30,14 @@ log = logging.getLogger(__name__)
 FORMAT_VERSION = 1
 _MAGIC = b"ABKC"
 _HEADER = struct.Struct("<4sHIQ16s")  # magic, format version, sample rate, payload bytes, digest
-_SUFFIX = {"sentences": ".pcm", "aac": ".aac", "chapters": ".json", "calibration": ".json", "covers": ".img"}
+_SUFFIX = {
+    "sentences": ".pcm",
+    "aac": ".aac",
+    "chapters": ".json",
+    "calibration": ".json",
+    "covers": ".img",
+    "inputs": ".json",
+}
 KINDS = tuple(_SUFFIX)
 
 

@@ -31,7 +31,7 @@ from .engines.base import Engine
 from .errors import ToolError
 from .narration import ChapterScript
 
-SMALL_CHANGE = 4  # segments to encode at most for a build to render in its own process, without workers
+SMALL_CHANGE = 40  # segments to encode at most for a build to render in its own process, without workers
 AUDIO_SETTINGS = (audio.TARGET_LUFS, audio.LIMIT_DBFS, "trim-50dB-20ms", "alimiter-5-50", "frame-1024")
 
 # Calibration passage: ordinary narrative prose, statements and a question, long and short sentences.
@@ -207,35 +207,47 @@ def _segment_pcm(segment: SegmentJob) -> tuple[bytes, list[tuple[int, int]], int
 
 
 def _render(job: ChapterJob) -> Rendered:
+    return _render_many((job,))[0]
+
+
+def _render_many(jobs: tuple[ChapterJob, ...]) -> list[Rendered]:
+    """Render the missing segments of `jobs`, all in one ffmpeg run (each output is its own encoder, so each
+    segment is encoded exactly as it would be alone)."""
     assert _engine is not None and _cache is not None
     rate = _engine.sample_rate
-    missing = [segment for segment in job.segments if cached(_cache, segment) is None]
-    synthesized = 0
     work = _cache.root / "work"
     work.mkdir(parents=True, exist_ok=True)
+    results = []
     with tempfile.TemporaryDirectory(dir=work) as tmp:
         inputs, outputs, graph, records = [], [], [], []
-        for i, segment in enumerate(missing):
-            pcm, spans, spoken = _segment_pcm(segment)
-            synthesized += spoken
-            path = Path(tmp) / f"{i}.pcm"
-            path.write_bytes(pcm)
-            inputs += ["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", path]
-            graph.append(f"[{i}:a]{audio.level_filter(job.gain)}[o{i}]")
-            outputs += [
-                "-map",
-                f"[o{i}]",
-                *job.encoder.arguments(),
-                "-fflags",
-                "+bitexact",
-                "-f",
-                "adts",
-                Path(tmp) / f"{i}.aac",
-            ]
-            records.append((segment, len(pcm) // 2, spans))
-        if missing:
-            # One ffmpeg for all of the chapter's missing segments: each output is its own encoder, so each
-            # segment is encoded exactly as it would be alone.
+        for job in jobs:
+            synthesized = encoded = 0
+            for segment in job.segments:
+                if cached(_cache, segment) is not None:
+                    continue
+                pcm, spans, spoken = _segment_pcm(segment)
+                synthesized += spoken
+                encoded += 1
+                i = len(records)
+                path = Path(tmp) / f"{i}.pcm"
+                path.write_bytes(pcm)
+                inputs += ["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", path]
+                graph.append(f"[{i}:a]{audio.level_filter(job.gain)}[o{i}]")
+                adts = Path(tmp) / f"{i}.aac"
+                outputs += [
+                    "-map",
+                    f"[o{i}]",
+                    *job.encoder.arguments(),
+                    "-fflags",
+                    "+bitexact",
+                    "-f",
+                    "adts",
+                    adts,
+                ]
+                records.append((job, segment, len(pcm) // 2, spans))
+            results.append(Rendered(job.number, synthesized, encoded))
+        if records:
+            numbers = ", ".join(str(job.number) for job in jobs)
             runner.run(
                 [
                     tools.ffmpeg(),
@@ -249,19 +261,19 @@ def _render(job: ChapterJob) -> Rendered:
                     ";".join(graph),
                     *outputs,
                 ],
-                what=f"levelling and encoding chapter {job.number}",
+                what=f"levelling and encoding chapter {numbers}",
             )
-        for i, (segment, samples, spans) in enumerate(records):
-            encoded = (Path(tmp) / f"{i}.aac").read_bytes()
-            frames = package.adts_frames(encoded)
+        for i, (job, segment, samples, spans) in enumerate(records):
+            encoded_audio = (Path(tmp) / f"{i}.aac").read_bytes()
+            frames = package.adts_frames(encoded_audio)
             if frames != samples // package.FRAME + 1:
                 raise ToolError(
                     f"chapter {job.number}: ffmpeg wrote {frames} AAC frames for "
                     f"{samples // package.FRAME} frames of audio; timing would drift"
                 )
-            _cache.put("aac", segment.key, encoded, sample_rate=rate)
+            _cache.put("aac", segment.key, encoded_audio, sample_rate=rate)
             _cache.put_json("chapters", segment.key, {"samples": samples, "sentences": spans})
-    return Rendered(job.number, synthesized, len(missing))
+    return results
 
 
 def _levelled(job: ChapterJob, dest: str) -> str:
@@ -358,9 +370,9 @@ class Renderer:
                 yield job, Rendered(job.number, 0, 0)
         missing = sum(cached(self.cache, s) is None for job in todo for s in job.segments)
         if self.engine is not None and self._pool is None and missing <= SMALL_CHANGE:
-            # An editor's fix: starting workers would cost more than the work.
-            for job in todo:
-                yield job, self._here(job)
+            # An editor's fix: starting workers would cost more than the work. All of it in one ffmpeg run.
+            for job, done in zip(todo, self._here_many(tuple(todo)), strict=True):
+                yield job, done
             return
         for job in sorted(todo, key=lambda j: -j.words):
             pending[self._start().submit(_render, job)] = job
@@ -384,10 +396,13 @@ class Renderer:
         return Path(self._start().submit(_levelled, job, str(dest)).result())
 
     def _here(self, job: ChapterJob) -> Rendered:
+        return self._here_many((job,))[0]
+
+    def _here_many(self, jobs: tuple[ChapterJob, ...]) -> list[Rendered]:
         """Render in this process (its engine synthesizes each sentence in a forked child, as workers do)."""
         global _engine, _cache
         _engine, _cache = self.engine, self.cache
         try:
-            return _render(job)
+            return _render_many(jobs)
         finally:
             _engine = _cache = None
