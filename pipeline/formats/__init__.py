@@ -1,7 +1,10 @@
 """Other outputs from a built book: MP3 with chapters, a podcast feed, transcripts (WebVTT and SRT).
 
 `write(book, wanted, ...)` makes the formats named in `wanted` beside the M4B, from the same timeline and the
-same cached audio, so producing another format synthesizes nothing again.
+same cached audio, so producing another format synthesizes nothing again. Each output records what it was
+made from (an ID3 or MP4 tag) or is compared byte for byte, so asking again for an unchanged book rewrites
+nothing. Returned: `<name>.mp3` (and the `<name> (MP3)` folder with per-chapter files), the podcast's
+`feed.xml`, `<name>.vtt`, `<name>.srt` and the `<name> (transcript)` folder.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from pathlib import Path
 
 from ..built import BuiltBook
 from ..errors import InputError
-from ..progress import Reporter
+from ..progress import Reporter, Silent
 
 FORMATS = ("m4b", "mp3", "podcast", "vtt")
 
@@ -31,6 +34,18 @@ def write(
         raise InputError(
             f"unknown output format {', '.join(unknown)}", fix=f"choose from: {', '.join(FORMATS)}"
         )
-    raise NotImplementedError(
-        "formats other than m4b are being built (issue: podcast feed, MP3, transcripts)"
-    )
+    report = reporter or Silent()
+    written: list[Path] = []
+    if "mp3" in wanted:
+        from .mp3 import write_mp3
+
+        written += write_mp3(book, output_dir=output_dir, per_chapter=mp3_per_chapter, reporter=report)
+    if "podcast" in wanted:
+        from .podcast import write_podcast
+
+        written += write_podcast(book, output_dir=output_dir, base_url=base_url, reporter=report)
+    if "vtt" in wanted:
+        from .transcript import write_transcripts
+
+        written += write_transcripts(book, output_dir=output_dir)
+    return tuple(written)
