@@ -24,8 +24,8 @@ import filelock
 from . import __version__, built, cover, manuscript, metadata, package, source, tools
 from .cache import Cache, default_root, key
 from .engines import DEFAULT, make_engine
-from .errors import AudiobookError, ToolError
-from .ffmetadata import chapter_title
+from .errors import AudiobookError, InputError, ToolError
+from .ffmetadata import chapter_title, clean_text
 from .lexicon import Lexicon
 from .model import Metadata
 from .narration import ChapterScript, narrate
@@ -117,10 +117,16 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None) -> BuildRe
     engine = make_engine(options.engine, voice=voice, rate=rate)
     meta = book.metadata if book.metadata.narrator else replace(book.metadata, narrator=_narrator(engine))
     scripts = narrate(book, lexicon=lexicon, notation=engine.NOTATION)
+    if not scripts:
+        raise InputError(
+            "nothing in the manuscript can be read aloud",
+            path=options.source,
+            fix="check that the files hold the book's text",
+        )
     uses = Counter(name for script in scripts for line in script.lines for name in line.entries)
     total_sentences = sum(s.sentences for s in scripts)
     report.note(
-        f"{meta.author} - {meta.title}: {len(scripts)} chapters, {total_sentences:,} sentences, "
+        f"{clean_text(meta.author, one_line=True)} - {clean_text(meta.title, one_line=True)}: {len(scripts)} chapters, {total_sentences:,} sentences, "
         f"{book.words:,} words; lexicon {lexicon_file or 'none'} ({len(lexicon)} entries)"
     )
 
@@ -211,7 +217,7 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None) -> BuildRe
                 )
         report.note(
             f"{synthesized:,} of {total_sentences:,} sentences synthesized, {encoded} of {len(jobs)} chapters "
-            f"encoded ({encoded_segments} of {len(segments)} paragraphs and titles), {len(jobs) - encoded} reused"
+            f"encoded ({encoded_segments} of {len(segments)} lines), {len(jobs) - encoded} reused"
         )
         result = _result(
             dest, jobs, total_sentences, synthesized, encoded, encoded_segments, False, uses, started

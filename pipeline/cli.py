@@ -202,6 +202,27 @@ def _cmd_cache(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    from . import doctor
+
+    checks = doctor.doctor(output_dir=args.output, cache_dir=args.cache)
+    print(doctor.render(checks))
+    return 0 if all(c.ok for c in checks) else 3
+
+
+def _whole(low: int, high: int, what: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be a whole number, not {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{what} must be from {low} to {high}, not {value}")
+        return value
+
+    return parse
+
+
 def _cmd_voices(args: argparse.Namespace) -> int:
     from .engines.espeak import voices
 
@@ -250,11 +271,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     engine_args(p)
     p.add_argument("--voice", help="engine voice, e.g. en-us, en-gb (see `audiobook voices`)")
-    p.add_argument("--rate", type=int, help="speaking rate in words per minute (default 175)")
+    p.add_argument(
+        "--rate", type=_whole(80, 450, "--rate"), help="speaking rate in words per minute (default 175)"
+    )
     p.add_argument(
         "--cache", type=Path, help="cache folder (default: $AUDIOBOOK_CACHE or ~/.cache/audiobook-pipeline)"
     )
-    p.add_argument("-j", "--jobs", type=int, help="worker processes (default: one per core)")
+    p.add_argument(
+        "-j", "--jobs", type=_whole(1, 256, "--jobs"), help="worker processes (default: one per core)"
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="print only the paths of what was made")
     p.add_argument(
         "--format",
@@ -333,7 +358,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", type=Path, default=Path("say.wav"), help="WAV file (default say.wav)")
     engine_args(p)
     p.add_argument("--voice", help="engine voice")
-    p.add_argument("--rate", type=int, help="words per minute")
+    p.add_argument("--rate", type=_whole(80, 450, "--rate"), help="words per minute")
     p.set_defaults(func=_cmd_say, source=None)
 
     p = sub.add_parser(
@@ -359,6 +384,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             log.exception("failed")
         print(f"audiobook: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:  # the disk filled up, a folder is not writable: nothing was replaced
+        if args.verbose:
+            log.exception("failed")
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(
+            f"audiobook: error: {where}{exc.strerror or exc}\n  fix: free some disk space (or choose another "
+            "-o/--cache folder) and build again; the previous book is still in place",
+            file=sys.stderr,
+        )
+        return 1
     except KeyboardInterrupt:
         print("audiobook: interrupted; finished work is kept in the cache", file=sys.stderr)
         return 130

@@ -23,7 +23,6 @@ class Line:
     where: Where
     pause_after: int  # milliseconds of silence after it
     entries: tuple[str, ...] = ()  # lexicon entries applied in it
-    ends_block: bool = False  # the last line of a title or paragraph: audio may be cut and joined after it
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,19 +50,16 @@ def narrate_chapter(
         spoken_title = speech.speakable_heading(chapter.title)
         applied = lexicon.apply(spoken_title, notation=notation)
         if _speakable(applied.text):
-            lines.append(
-                Line(chapter.title, applied.text, chapter.where, pauses.after_title, applied.used, True)
-            )
+            lines.append(Line(chapter.title, applied.text, chapter.where, pauses.after_title, applied.used))
     for paragraph in chapter.paragraphs:
         said = [s for s in speech.sentences(paragraph.text, kind=chapter.kind) if _speakable(s.spoken)]
         for i, sentence in enumerate(said):
             applied = lexicon.apply(sentence.spoken, notation=notation)
-            ends = i == len(said) - 1
-            pause = pauses.paragraph if ends else pauses.sentence
-            lines.append(Line(sentence.text, applied.text, paragraph.where, pause, applied.used, ends))
+            pause = pauses.paragraph if i == len(said) - 1 else pauses.sentence
+            lines.append(Line(sentence.text, applied.text, paragraph.where, pause, applied.used))
     if lines:
         last = lines[-1]
-        lines[-1] = Line(last.written, last.spoken, last.where, pauses.chapter_end, last.entries, True)
+        lines[-1] = Line(last.written, last.spoken, last.where, pauses.chapter_end, last.entries)
     return ChapterScript(
         number=number, title=chapter.title, lines=tuple(lines), lead_in=pauses.lead_in, where=chapter.where
     )

@@ -1,12 +1,11 @@
 """Renders the book to encoded audio, segment by segment, in a pool of workers, reusing everything cached.
 
-A segment is a chapter title or a paragraph: speech that ends in a pause, so segments can be encoded on their
-own and joined without a sound at the join (see package.py). A worker takes one chapter, synthesizes the
-sentences the cache lacks, joins each missing segment with its pauses, levels it with the voice's gain and
-the peak limiter, and encodes all of the chapter's missing segments in one ffmpeg run. Cache keys cover all
-that shapes the audio, so a changed word re-synthesizes one sentence and re-encodes one paragraph, and a
-changed lexicon entry touches only the sentences that say the name. Only keys and small records cross
-between processes; audio stays on disk.
+A segment is one spoken line (a chapter title or a sentence) with the pause after it: speech that ends in
+silence, so segments can be encoded on their own and joined without a sound at the join (see package.py).
+A worker takes one chapter, synthesizes the sentences the cache lacks, levels each missing segment with the
+voice's gain and the peak limiter, and encodes all of them in one ffmpeg run. Cache keys cover all that
+shapes the audio, so a changed word re-synthesizes and re-encodes one sentence, and a changed lexicon entry
+touches only the sentences that say the name. Only keys and small records cross between processes.
 
 Loudness: every segment gets the same gain, calibrated once per voice on a reference passage to -18 LUFS
 after limiting (eSpeak and neural voices hold a steady level), so editing one paragraph never changes the
@@ -21,6 +20,7 @@ import signal
 import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,26 +111,29 @@ class Rendered:
 def plan(
     scripts: tuple[ChapterScript, ...], *, identity: str, gain: float, encoder: Encoder
 ) -> tuple[ChapterJob, ...]:
-    """Cache keys for every sentence and segment: everything that changes the audio is in them."""
+    """Cache keys for every sentence and segment: everything that changes the audio is in them.
+
+    Every spoken line (a title or a sentence, with the pause after it) is a segment of its own: an edit
+    re-encodes only the sentences it changed. The chapter's lead-in silence goes with its first segment.
+    """
     jobs = []
     encoder_identity = encoder.identity()
     for script in scripts:
-        segments, pending = [], []
-        for line in script.lines:
-            pending.append(SentenceJob(line.spoken, key("sentence", identity, line.spoken), line.pause_after))
-            if line.ends_block or line is script.lines[-1]:
-                lead_in = script.lead_in if not segments else 0
-                segment_key = key(
-                    "segment",
-                    identity,
-                    AUDIO_SETTINGS,
-                    f"{gain:.2f}",
-                    encoder_identity,
-                    lead_in,
-                    [(s.key, s.pause_after) for s in pending],
-                )
-                segments.append(SegmentJob(segment_key, lead_in, tuple(pending)))
-                pending = []
+        segments = []
+        for number, line in enumerate(script.lines):
+            sentence = SentenceJob(line.spoken, key("sentence", identity, line.spoken), line.pause_after)
+            lead_in = script.lead_in if number == 0 else 0
+            segment_key = key(
+                "segment",
+                identity,
+                AUDIO_SETTINGS,
+                f"{gain:.2f}",
+                encoder_identity,
+                lead_in,
+                sentence.key,
+                sentence.pause_after,
+            )
+            segments.append(SegmentJob(segment_key, lead_in, (sentence,)))
         words = sum(len(line.written.split()) for line in script.lines)
         jobs.append(ChapterJob(script.number, tuple(segments), gain, encoder, words))
     return tuple(jobs)
@@ -264,8 +267,20 @@ def _render_many(jobs: tuple[ChapterJob, ...]) -> list[Rendered]:
                 what=f"levelling and encoding chapter {numbers}",
             )
         for i, (job, segment, samples, spans) in enumerate(records):
-            encoded_audio = (Path(tmp) / f"{i}.aac").read_bytes()
-            frames = package.adts_frames(encoded_audio)
+            output = Path(tmp) / f"{i}.aac"
+            if not output.is_file():
+                raise ToolError(
+                    f"chapter {job.number}: ffmpeg exited successfully but wrote no audio",
+                    fix="check the ffmpeg in use (`audiobook doctor`)",
+                )
+            encoded_audio = output.read_bytes()
+            try:
+                frames = package.adts_frames(encoded_audio)
+            except ValueError as exc:
+                raise ToolError(
+                    f"chapter {job.number}: ffmpeg wrote something that is not AAC ({exc})",
+                    fix="check the ffmpeg in use (`audiobook doctor`)",
+                ) from None
             if frames != samples // package.FRAME + 1:
                 raise ToolError(
                     f"chapter {job.number}: ffmpeg wrote {frames} AAC frames for "
@@ -376,8 +391,14 @@ class Renderer:
             return
         for job in sorted(todo, key=lambda j: -j.words):
             pending[self._start().submit(_render, job)] = job
-        for future in as_completed(pending):
-            yield pending[future], future.result()
+        try:
+            for future in as_completed(pending):
+                yield pending[future], future.result()
+        except BrokenProcessPool as exc:
+            raise ToolError(
+                f"a worker process died ({exc})",
+                fix="run the build again: finished work is kept in the cache",
+            ) from None
 
     def render_one(self, job: ChapterJob) -> Rendered:
         if self.engine is not None and self._pool is None:
