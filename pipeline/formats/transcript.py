@@ -46,7 +46,9 @@ def webvtt(cues: Iterable[Cue]) -> str:
 def srt(cues: Iterable[Cue]) -> str:
     lines = []
     for number, cue in enumerate(_clean(cues), 1):
-        lines += [str(number), f"{_stamp(cue.start, ',')} --> {_stamp(cue.end, ',')}", cue.text, ""]
+        # SRT has no escapes; an arrow in the text would read as a timing line.
+        text = cue.text.replace("-->", "->")
+        lines += [str(number), f"{_stamp(cue.start, ',')} --> {_stamp(cue.end, ',')}", text, ""]
     return "\n".join(lines)
 
 
