@@ -202,6 +202,21 @@ def _cmd_cache(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from .formats.serve import serve
+
+    server = serve(args.folder, host=args.host, port=args.port)
+    print(f"Serving {server.folder}; subscribe to the feed at (Ctrl-C stops):", file=sys.stderr, flush=True)
+    print(server.url, flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
 def _cmd_doctor(args: argparse.Namespace) -> int:
     from . import doctor
 

@@ -36,6 +36,7 @@ def test_broken_dependencies_fail_their_checks_with_a_fix(tmp_path, monkeypatch,
     garbage.write_text('#!/bin/sh\nfor a; do last="$a"; done\necho ffmpeg version 0\necho junk > "$last"\n')
     garbage.chmod(0o755)
     monkeypatch.setenv("AUDIOBOOK_FFMPEG", str(garbage))
+    monkeypatch.chdir(tmp_path)  # the fake writes junk into its last argument: "-version", relative
     blocker = tmp_path / "file"
     blocker.write_text("a file where the cache folder should be")
     checks = {
