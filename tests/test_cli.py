@@ -35,6 +35,8 @@ def book(tmp_path):
         ["lexicon", "show"],
         ["say"],
         ["cache"],
+        ["doctor"],
+        ["serve"],
     ],
 )
 def test_help_on_each_command(command):
