@@ -384,6 +384,41 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("action", nargs="?", choices=["size", "clear"], default="size")
     p.add_argument("--cache", type=Path, help="cache folder (default: $AUDIOBOOK_CACHE or the user cache)")
     p.set_defaults(func=_cmd_cache)
+
+    p = sub.add_parser(
+        "doctor",
+        help="check eSpeak NG, ffmpeg, the cache folder and free disk space",
+        description="Check that everything a build needs is there and working, and say what to fix.",
+    )
+    p.add_argument("-o", "--output", type=Path, default=Path("output"), help="output folder to check")
+    p.add_argument("--cache", type=Path, help="cache folder (default: $AUDIOBOOK_CACHE or the user cache)")
+    p.set_defaults(func=_cmd_doctor)
+
+    p = sub.add_parser(
+        "serve",
+        help="serve the podcast over HTTP",
+        description="Serve the podcast made by `build --format podcast` (its folder, or the output folder holding "
+        "it) over HTTP, with absolute links in the feed, so a podcast app can subscribe. Ctrl-C stops.",
+    )
+    p.add_argument(
+        "folder",
+        nargs="?",
+        type=Path,
+        default=Path("output"),
+        help="podcast folder, or the output folder holding one (default: output/)",
+    )
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0: the local network)",
+    )
+    p.add_argument(
+        "--port",
+        type=_whole(0, 65535, "--port"),
+        default=8000,
+        help="port (default 8000; 0 picks a free one)",
+    )
+    p.set_defaults(func=_cmd_serve)
     return parser
 
 
