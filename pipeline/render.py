@@ -209,6 +209,19 @@ def _segment_pcm(segment: SegmentJob) -> tuple[bytes, list[tuple[int, int]], int
     return joined, spans, synthesized
 
 
+def _level_each(pieces: list[tuple[Path, list]], *, gain: float, sample_rate: int, what: str) -> None:
+    """One ffmpeg run that levels each input PCM file on its own (its own limiter, its own encoder if the
+    output arguments encode) and writes it where its output arguments say."""
+    raw = ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1"]
+    inputs, graph, outputs = [], [], []
+    for i, (source, output) in enumerate(pieces):
+        inputs += [*raw, "-i", source]
+        graph.append(f"[{i}:a]{audio.level_filter(gain)}[o{i}]")
+        outputs += ["-map", f"[o{i}]", *output]
+    quiet = ["-hide_banner", "-nostats", "-v", "error", "-y"]
+    runner.run([tools.ffmpeg(), *quiet, *inputs, "-filter_complex", ";".join(graph), *outputs], what=what)
+
+
 def _render(job: ChapterJob) -> Rendered:
     return _render_many((job,))[0]
 
@@ -222,7 +235,7 @@ def _render_many(jobs: tuple[ChapterJob, ...]) -> list[Rendered]:
     work.mkdir(parents=True, exist_ok=True)
     results = []
     with tempfile.TemporaryDirectory(dir=work) as tmp:
-        inputs, outputs, graph, records = [], [], [], []
+        pieces, records = [], []
         for job in jobs:
             synthesized = encoded = 0
             for segment in job.segments:
@@ -231,40 +244,18 @@ def _render_many(jobs: tuple[ChapterJob, ...]) -> list[Rendered]:
                 pcm, spans, spoken = _segment_pcm(segment)
                 synthesized += spoken
                 encoded += 1
-                i = len(records)
-                path = Path(tmp) / f"{i}.pcm"
-                path.write_bytes(pcm)
-                inputs += ["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", path]
-                graph.append(f"[{i}:a]{audio.level_filter(job.gain)}[o{i}]")
-                adts = Path(tmp) / f"{i}.aac"
-                outputs += [
-                    "-map",
-                    f"[o{i}]",
-                    *job.encoder.arguments(),
-                    "-fflags",
-                    "+bitexact",
-                    "-f",
-                    "adts",
-                    adts,
-                ]
+                source = Path(tmp) / f"{len(records)}.pcm"
+                source.write_bytes(pcm)
+                adts = source.with_suffix(".aac")
+                pieces.append(
+                    (source, [*job.encoder.arguments(), "-fflags", "+bitexact", "-f", "adts", adts])
+                )
                 records.append((job, segment, len(pcm) // 2, spans))
             results.append(Rendered(job.number, synthesized, encoded))
         if records:
             numbers = ", ".join(str(job.number) for job in jobs)
-            runner.run(
-                [
-                    tools.ffmpeg(),
-                    "-hide_banner",
-                    "-nostats",
-                    "-v",
-                    "error",
-                    "-y",
-                    *inputs,
-                    "-filter_complex",
-                    ";".join(graph),
-                    *outputs,
-                ],
-                what=f"levelling and encoding chapter {numbers}",
+            _level_each(
+                pieces, gain=jobs[0].gain, sample_rate=rate, what=f"levelling and encoding chapter {numbers}"
             )
         for i, (job, segment, samples, spans) in enumerate(records):
             output = Path(tmp) / f"{i}.aac"
@@ -299,38 +290,17 @@ def _levelled(job: ChapterJob, dest: str) -> str:
     work = _cache.root / "work"
     work.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=work) as tmp:
-        inputs, outputs, graph = [], [], []
+        pieces = []
         for i, segment in enumerate(job.segments):
             pcm, _, _ = _segment_pcm(segment)
             (Path(tmp) / f"{i}.pcm").write_bytes(pcm)
-            inputs += ["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", Path(tmp) / f"{i}.pcm"]
-            graph.append(f"[{i}:a]{audio.level_filter(job.gain)}[o{i}]")
-            outputs += [
-                "-map",
-                f"[o{i}]",
-                "-f",
-                "s16le",
-                "-ar",
-                str(rate),
-                "-ac",
-                "1",
-                Path(tmp) / f"{i}.out",
-            ]
-        runner.run(
-            [
-                tools.ffmpeg(),
-                "-hide_banner",
-                "-nostats",
-                "-v",
-                "error",
-                "-y",
-                *inputs,
-                "-filter_complex",
-                ";".join(graph),
-                *outputs,
-            ],
-            what=f"levelling chapter {job.number}",
-        )
+            pieces.append(
+                (
+                    Path(tmp) / f"{i}.pcm",
+                    ["-f", "s16le", "-ar", str(rate), "-ac", "1", Path(tmp) / f"{i}.out"],
+                )
+            )
+        _level_each(pieces, gain=job.gain, sample_rate=rate, what=f"levelling chapter {job.number}")
         with open(dest, "wb") as out:
             for i in range(len(job.segments)):
                 out.write(bytes(2 * package.FRAME))
