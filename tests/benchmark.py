@@ -191,7 +191,7 @@ def codecs(work: Path, wav: Path, *, bitrate: str) -> dict[str, dict[str, float]
                 "-i",
                 str(decoded),
                 "-lavfi",
-                "[0:a][1:a]asdr,anullsink",
+                "[0:a][1:a]asdr",
                 "-f",
                 "null",
                 "-",
