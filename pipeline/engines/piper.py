@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import re
+import sys
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -212,6 +213,17 @@ def piper_text(text: str) -> str:
 def load_voice(files: VoiceFiles) -> Any:
     """A PiperVoice on one onnxruntime thread: parallelism comes from worker processes, and a session with
     no thread pool is safe to fork (see SEED)."""
+    # piper's espeakbridge has eSpeak NG linked in and exports its symbols; once the default engine has loaded
+    # our libespeak-ng globally (espeak.binding), the bridge would call into that library instead of its own
+    # and crash. Deep binding makes it use its own copy. (Linux; elsewhere the flag does not exist.)
+    flags = sys.getdlopenflags()
+    sys.setdlopenflags(flags | getattr(os, "RTLD_DEEPBIND", 0))
+    try:
+        from piper import espeakbridge  # noqa: F401
+    except ImportError as exc:
+        raise MissingDependency(f"piper-tts could not be imported: {exc}", fix=INSTALL) from exc
+    finally:
+        sys.setdlopenflags(flags)
     try:
         import onnxruntime
         from piper import PiperVoice
