@@ -125,3 +125,14 @@ def test_a_real_tampered_copy_is_refused(tmp_path):
         fh.write(bytes([byte[0] ^ 1]))
     with pytest.raises(InputError, match="not the published"):
         PiperEngine(voice=str(copy))
+
+
+@pytest.mark.slow
+def test_piper_after_espeak_in_one_process():
+    # The default engine loads its libespeak-ng globally; Piper's bridge must keep to its own copy.
+    from pipeline.engines import make_engine
+
+    assert make_engine("espeak").synthesize("Hello there.")
+    engine = _engine()
+    assert engine.phonemize("Hello there.") == [["h", "ə", "l", "ˈ", "o", "ʊ", " ", "ð", "ˈ", "ɛ", "ɹ", "."]]
+    assert engine.synthesize("Hello there.")
