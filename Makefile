@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup audiobook test bench bench-wp clean
+.PHONY: setup audiobook test bench bench-wp eval clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,3 +32,8 @@ bench: $(STAMP)
 
 bench-wp: $(STAMP)
 	$(BIN)/python tests/benchmark.py --war-and-peace ../shared/corpus/war-and-peace.txt
+
+# Word error rate of eSpeak NG and Piper on one chapter, heard back by Whisper (needs the piper and proof extras).
+eval: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[piper,proof]'
+	$(BIN)/python tests/eval_engines.py

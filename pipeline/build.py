@@ -305,8 +305,11 @@ def _cover(meta: Metadata, cache: Cache) -> bytes:
 
 
 def _narrator(engine) -> str:
-    voice = getattr(engine, "voice", "")
-    return f"eSpeak NG voice {voice} (synthetic)" if engine.NAME == "espeak" else f"{engine.NAME} (synthetic)"
+    if engine.NAME == "espeak":
+        return f"eSpeak NG voice {engine.voice} (synthetic)"
+    if engine.NAME == "piper":
+        return f"Piper voice {engine.files.model.stem} (synthetic)"
+    return f"{engine.NAME} (synthetic)"
 
 
 def _fingerprint(

@@ -202,6 +202,27 @@ def _cmd_cache(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_check_audio(args: argparse.Namespace) -> int:
+    from .build import BuildOptions
+    from .proof import check_book
+
+    options = BuildOptions(
+        source=args.source,
+        output_dir=args.output,
+        lexicon=args.lexicon,
+        engine=args.engine,
+        voice=args.voice,
+        rate=args.rate,
+        cache_dir=args.cache,
+        jobs=args.jobs,
+    )
+    report = check_book(
+        options, chapter=args.chapter, model=args.model, reporter=TerminalReporter(quiet=args.quiet)
+    )
+    print(report.render(top=args.top))
+    return 0
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     from .formats.serve import serve
 
@@ -272,7 +293,11 @@ def _parser() -> argparse.ArgumentParser:
             help="pronunciation lexicon (default: pronunciations.yaml beside "
             "the manuscript, else in the current folder)",
         )
-        p.add_argument("--engine", default="espeak", help="text-to-speech engine: espeak (default) or silent")
+        p.add_argument(
+            "--engine",
+            default="espeak",
+            help="text-to-speech engine: espeak (default), piper (pip install -e '.[piper]') or silent",
+        )
 
     p = sub.add_parser(
         "build",
@@ -384,6 +409,30 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("action", nargs="?", choices=["size", "clear"], default="size")
     p.add_argument("--cache", type=Path, help="cache folder (default: $AUDIOBOOK_CACHE or the user cache)")
     p.set_defaults(func=_cmd_cache)
+
+    p = sub.add_parser(
+        "check-audio",
+        help="proof-listen to the built book with Whisper; list the sentences heard most differently",
+        description="Transcribe the built book offline (faster-whisper tiny.en; pip install -e '.[proof]') and list "
+        "the sentences where what is heard differs most from the text, with their time in the book, and the "
+        "overall word error rate. Builds the book first if it is not up to date.",
+    )
+    source_arg(p)
+    engine_args(p)
+    p.add_argument(
+        "-o", "--output", type=Path, default=Path("output"), help="output folder (default: output/)"
+    )
+    p.add_argument("--voice", help="engine voice")
+    p.add_argument("--rate", type=_whole(80, 450, "--rate"), help="words per minute")
+    p.add_argument("--cache", type=Path, help="cache folder (default: $AUDIOBOOK_CACHE or the user cache)")
+    p.add_argument(
+        "-j", "--jobs", type=_whole(1, 256, "--jobs"), help="worker processes (default: one per core)"
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    p.add_argument("--chapter", type=_whole(1, 100000, "--chapter"), help="only this chapter (1-based)")
+    p.add_argument("--top", type=_whole(1, 100000, "--top"), default=20, help="how many sentences to list")
+    p.add_argument("--model", type=Path, help="faster-whisper model folder (default: tiny.en)")
+    p.set_defaults(func=_cmd_check_audio)
 
     p = sub.add_parser(
         "doctor",

@@ -37,6 +37,7 @@ def book(tmp_path):
         ["cache"],
         ["doctor"],
         ["serve"],
+        ["check-audio"],
     ],
 )
 def test_help_on_each_command(command):

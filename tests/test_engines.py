@@ -53,7 +53,7 @@ def test_errors_are_raised_not_swallowed():
         make_engine("espeak", voice="xx-nonexistent")
     with pytest.raises(InputError, match="out of range"):
         make_engine("espeak", rate=5)
-    with pytest.raises(InputError, match="choose one of: espeak, .*silent"):
+    with pytest.raises(InputError, match=r"choose one of: espeak, .*silent"):
         engine_class("festival")
 
 

@@ -23,6 +23,7 @@ from typing import ClassVar
 
 from .. import tools
 from ..errors import InputError, MissingDependency, SynthesisError
+from . import isolate
 from .base import Notation
 
 log = logging.getLogger(__name__)
@@ -155,8 +156,8 @@ class EspeakEngine:
         # what was said before, and no API call resets it. Synthesizing in a forked child of a process that
         # has never synthesized makes every sentence's audio a function of its text alone, so the cache,
         # incremental rebuilds and cold builds all agree to the byte. It costs about 3 ms a sentence.
-        if hasattr(os, "fork"):
-            return _in_child(self._synthesize, text)
+        if isolate.available:
+            return isolate.in_child(self._synthesize, text, engine="eSpeak NG")
         return self._synthesize(text)
 
     def _synthesize(self, text: str) -> bytes:
@@ -176,35 +177,6 @@ class EspeakEngine:
         if sys.byteorder != "little":
             pcm.byteswap()
         return pcm.tobytes()
-
-
-def _in_child(function, text: str) -> bytes:
-    """Run `function(text)` in a forked child and return its bytes; the child's state dies with it."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns
-        os.close(read_end)
-        code = 0
-        try:
-            data = memoryview(function(text))
-        except BaseException as exc:  # report it to the parent, which raises it
-            data, code = memoryview(f"{type(exc).__name__}: {exc}".encode()), 1
-        try:
-            while data:
-                data = data[os.write(write_end, data) :]
-        finally:
-            os._exit(code)
-    os.close(write_end)
-    chunks = []
-    with os.fdopen(read_end, "rb") as pipe:
-        while chunk := pipe.read(1 << 20):
-            chunks.append(chunk)
-    _, status = os.waitpid(pid, 0)
-    output = b"".join(chunks)
-    if os.waitstatus_to_exitcode(status) != 0:
-        message = output.decode("utf-8", "replace") or f"exit status {status}"
-        raise SynthesisError(f"eSpeak NG failed on {text[:80]!r}: {message}")
-    return output
 
 
 def text_to_phonemes(text: str, *, voice: str = DEFAULT_VOICE, ipa: bool = False) -> str:
@@ -235,6 +207,6 @@ def text_to_phonemes(text: str, *, voice: str = DEFAULT_VOICE, ipa: bool = False
                     parts.append(out.decode("utf-8", "replace").strip())
         return " ".join(p for p in parts if p).encode("utf-8")
 
-    if hasattr(os, "fork"):
-        return _in_child(convert, text).decode("utf-8")
+    if isolate.available:
+        return isolate.in_child(convert, text, engine="eSpeak NG").decode("utf-8")
     return convert(text).decode("utf-8")

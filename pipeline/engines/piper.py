@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 
 from .. import phonemes
 from ..errors import InputError, MissingDependency, SynthesisError
+from . import isolate
 from .base import Notation
 
 log = logging.getLogger(__name__)
@@ -341,8 +342,8 @@ class PiperEngine:
     def synthesize(self, text: str) -> bytes:
         with self._lock:  # one synthesis at a time per instance: Piper's voice object is not thread-safe
             self.loaded()  # in this process, so every child starts from the same never-used session
-            if hasattr(os, "fork"):
-                return _in_child(self._synthesize, text)
+            if isolate.available:
+                return isolate.in_child(self._synthesize, text, engine="Piper")
             return self._synthesize(text)
 
     def _synthesize(self, text: str) -> bytes:
@@ -371,32 +372,3 @@ class PiperEngine:
             return b""
         pcm = (np.concatenate(pieces) * 32767.0).round().astype("<i2")
         return pcm.tobytes()
-
-
-def _in_child(function, text: str) -> bytes:
-    """Run `function(text)` in a forked child and return its bytes; the model's random state dies with it."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns
-        os.close(read_end)
-        code = 0
-        try:
-            data = memoryview(function(text))
-        except BaseException as exc:  # report it to the parent, which raises it
-            data, code = memoryview(f"{type(exc).__name__}: {exc}".encode()), 1
-        try:
-            while data:
-                data = data[os.write(write_end, data) :]
-        finally:
-            os._exit(code)
-    os.close(write_end)
-    chunks = []
-    with os.fdopen(read_end, "rb") as pipe:
-        while chunk := pipe.read(1 << 20):
-            chunks.append(chunk)
-    _, status = os.waitpid(pid, 0)
-    output = b"".join(chunks)
-    if os.waitstatus_to_exitcode(status) != 0:
-        message = output.decode("utf-8", "replace") or f"exit status {status}"
-        raise SynthesisError(f"Piper failed on {text[:80]!r}: {message}")
-    return output
