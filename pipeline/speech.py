@@ -248,6 +248,8 @@ def speakable(text: str) -> str:
     text = _ROMAN_AFTER_WORD.sub(_roman_after_word, text)
     text = _LEAD_NUMBER.sub(_lead_number, text)
     text = say_numbers(text)
+    # Again: reading a number can free a word glued to it ("0Chapter I" -> "zero Chapter I").
+    text = _ROMAN_AFTER_WORD.sub(_roman_after_word, text)
     # Dashes and slashes last: until the numbers are read, "1926–27" is a range and "1/2" a fraction.
     text = _DASH.sub(", ", text)
     text = _HYPHEN.sub(lambda m: "-" if m[0] == "-" and _between_words(m) else ", ", text)
