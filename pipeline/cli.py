@@ -61,11 +61,12 @@ class TerminalReporter:
 
 
 # --- commands ---------------------------------------------------------------------------------------------
-def _cmd_build(args: argparse.Namespace) -> int:
-    from .build import BuildOptions, build
+def _build_options(args: argparse.Namespace):
+    """The one options object `build` and `check-audio` take, from the command line."""
+    from .build import BuildOptions
 
-    formats = frozenset(f.strip().lower() for f in args.format.split(",") if f.strip()) | {"m4b"}
-    options = BuildOptions(
+    formats = frozenset(f.strip().lower() for f in getattr(args, "format", "m4b").split(",") if f.strip())
+    return BuildOptions(
         source=args.source,
         output_dir=args.output,
         lexicon=args.lexicon,
@@ -74,10 +75,16 @@ def _cmd_build(args: argparse.Namespace) -> int:
         rate=args.rate,
         cache_dir=args.cache,
         jobs=args.jobs,
-        formats=formats,
-        base_url=args.base_url,
-        mp3_per_chapter=args.mp3_per_chapter,
+        formats=formats | {"m4b"},
+        base_url=getattr(args, "base_url", None),
+        mp3_per_chapter=getattr(args, "mp3_per_chapter", False),
     )
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from .build import build
+
+    options = _build_options(args)
     reporter = TerminalReporter(quiet=args.quiet)
     result = build(options, reporter=reporter)
     minutes, seconds = divmod(round(result.duration), 60)
@@ -203,21 +210,13 @@ def _cmd_cache(args: argparse.Namespace) -> int:
 
 
 def _cmd_check_audio(args: argparse.Namespace) -> int:
-    from .build import BuildOptions
     from .proof import check_book
 
-    options = BuildOptions(
-        source=args.source,
-        output_dir=args.output,
-        lexicon=args.lexicon,
-        engine=args.engine,
-        voice=args.voice,
-        rate=args.rate,
-        cache_dir=args.cache,
-        jobs=args.jobs,
-    )
     report = check_book(
-        options, chapter=args.chapter, model=args.model, reporter=TerminalReporter(quiet=args.quiet)
+        _build_options(args),
+        chapter=args.chapter,
+        model=args.model,
+        reporter=TerminalReporter(quiet=args.quiet),
     )
     print(report.render(top=args.top))
     return 0
