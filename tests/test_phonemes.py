@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from pipeline.engines.espeak import text_to_phonemes
@@ -115,6 +115,9 @@ def test_any_valid_ipa_converts_and_reads_back_stably(tokens, data):
     if vowels:
         tokens.insert(data.draw(st.sampled_from(vowels)), "ˈ")
     ipa = "".join(tokens)
+    # Written side by side, ʊ+ə, ɪ+ə, ɛ+ə and e+ə spell IPA's centring diphthongs (tour, near, square): the
+    # string itself then says one syllable, so "the same syllables" cannot be asked of it.
+    assume(not any(d in ipa.replace("ˈ", "") for d in ("ʊə", "ɪə", "ɛə", "eə")))
     ipa_to_espeak(ipa)  # never raises on valid symbols
     once = canonical(ipa)
     assert canonical(once) == once
