@@ -130,7 +130,7 @@ def level_filter(gain: float) -> str:
     return f"volume={gain:.2f}dB,alimiter=limit={limit:.4f}:attack=5:release=50:level=false:latency=true"
 
 
-def _level(src: Path, dest: Path, *, sample_rate: int, gain: float) -> None:
+def level(src: Path, dest: Path, *, sample_rate: int, gain: float) -> None:
     raw = ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1"]
     runner.run(
         [
@@ -160,7 +160,7 @@ def calibrate(src: Path, *, sample_rate: int) -> float:
             return 0.0
         gain = max(-MAX_GAIN_DB, min(MAX_GAIN_DB, TARGET_LUFS - before.integrated_lufs))
         for _ in range(3):  # the limiter takes a little loudness off the peaks it catches: correct for it
-            _level(src, work, sample_rate=sample_rate, gain=gain)
+            level(src, work, sample_rate=sample_rate, gain=gain)
             error = TARGET_LUFS - measure(work, sample_rate=sample_rate).integrated_lufs
             if abs(error) <= 0.1:
                 break
@@ -168,10 +168,3 @@ def calibrate(src: Path, *, sample_rate: int) -> float:
         return round(gain, 2)
     finally:
         work.unlink(missing_ok=True)
-
-
-def normalise(src: Path, dest: Path, *, sample_rate: int) -> Loudness:
-    """Write `src` (raw PCM) to `dest` at the target loudness with peaks limited; return the result's loudness."""
-    gain = calibrate(src, sample_rate=sample_rate)
-    _level(src, dest, sample_rate=sample_rate, gain=gain)
-    return measure(dest, sample_rate=sample_rate)
