@@ -1,10 +1,10 @@
-"""Audio stage: a chapter's sentences joined with natural pauses, then brought to a consistent loudness.
+"""Audio stage: spoken sentences joined with natural pauses, at a consistent loudness.
 
 Sentences arrive as mono 16-bit PCM. pydub trims each one's own leading and trailing silence so that the
-pauses are ours and the same for every engine; the chapter is joined once from raw data (pydub's `+` copies
-the whole chapter on every join). Loudness: each chapter is measured (EBU R128, ffmpeg's ebur128 filter),
-given the gain that brings it to -18 LUFS, and passed through a look-ahead limiter at -4 dBFS, so the
-decoded book has integrated loudness -18 LUFS ±1 and sample peaks below -3 dBFS.
+pauses are ours and the same for every engine, and joins speech and pauses once from raw data (pydub's `+`
+copies everything on every join). Loudness: `calibrate` finds, once per voice, the gain that brings typical
+speech to -18 LUFS (EBU R128, ffmpeg's ebur128 filter) after the look-ahead limiter at -4 dBFS that
+`level_filter` applies, so the decoded book has integrated loudness -18 LUFS ±1 and sample peaks below -3 dBFS.
 """
 
 from __future__ import annotations
