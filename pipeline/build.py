@@ -15,7 +15,6 @@ import re
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -24,7 +23,7 @@ import filelock
 from . import __version__, built, cover, manuscript, metadata, package, source, tools
 from .cache import Cache, default_root, key
 from .engines import DEFAULT, make_engine
-from .errors import AudiobookError, InputError, ToolError
+from .errors import AudiobookError, InputError
 from .ffmetadata import chapter_title, clean_text
 from .lexicon import Lexicon
 from .model import Metadata
@@ -183,7 +182,7 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None) -> BuildRe
             if not current or encoded:
                 report.start("Assembling", 0, "")
                 package.assemble_m4b(
-                    _verified_parts(renderer, jobs, engine.sample_rate, redone),
+                    built.encoded_audio(renderer, jobs, sample_rate=engine.sample_rate, redone=redone),
                     sample_rate=engine.sample_rate,
                     marks=marks,
                     metadata=meta,
@@ -325,24 +324,6 @@ def _fingerprint(
         fields,
         hashlib.blake2b(art, digest_size=16).hexdigest(),
     )
-
-
-def _verified_parts(
-    renderer: Renderer, jobs: tuple[ChapterJob, ...], sample_rate: int, redone: list[int]
-) -> Iterator[bytes]:
-    """Each segment's encoded audio, read from the cache and checked; a damaged entry is rendered again."""
-    for job in jobs:
-        for segment in job.segments:
-            data = renderer.cache.get("aac", segment.key, sample_rate=sample_rate)
-            if data is None:
-                renderer.render_one(job)
-                redone.append(job.number)
-                data = renderer.cache.get("aac", segment.key, sample_rate=sample_rate)
-                if data is None:
-                    raise ToolError(
-                        f"the audio of chapter {job.number} could not be read from {renderer.cache.root}"
-                    )
-            yield data
 
 
 def _result(dest, jobs, sentences, synthesized, encoded, segments, up_to_date, uses, started) -> BuildResult:

@@ -54,14 +54,7 @@ class BuiltBook:
 
     def aac_frames(self, chapter: TimedChapter) -> Iterator[bytes]:
         """The chapter's encoded audio (ADTS, one piece per segment), as `package.assemble_m4b` joins it."""
-        for segment in chapter.job.segments:
-            data = self.renderer.cache.get("aac", segment.key, sample_rate=self.sample_rate)
-            if data is None:
-                self.renderer.render_one(chapter.job)
-                data = self.renderer.cache.get("aac", segment.key, sample_rate=self.sample_rate)
-                if data is None:
-                    raise ToolError(f"the audio of chapter {chapter.number} is missing from the cache")
-            yield data
+        return encoded_audio(self.renderer, (chapter.job,), sample_rate=self.sample_rate)
 
     def levelled_pcm(self, chapter: TimedChapter, dest: Path) -> Path:
         """Write the chapter's levelled PCM (mono s16le) covering exactly `chapter.region` of the timeline."""
@@ -104,6 +97,26 @@ def timed_chapters(
             )
         )
     return tuple(chapters)
+
+
+def encoded_audio(
+    renderer: Renderer, jobs: tuple[ChapterJob, ...], *, sample_rate: int, redone: list[int] | None = None
+) -> Iterator[bytes]:
+    """Each segment's encoded audio, in order, read from the cache with its digest checked; a damaged entry
+    is rendered again (its chapter's number is added to `redone`)."""
+    for job in jobs:
+        for segment in job.segments:
+            data = renderer.cache.get("aac", segment.key, sample_rate=sample_rate)
+            if data is None:
+                renderer.render_one(job)
+                if redone is not None:
+                    redone.append(job.number)
+                data = renderer.cache.get("aac", segment.key, sample_rate=sample_rate)
+                if data is None:
+                    raise ToolError(
+                        f"the audio of chapter {job.number} could not be read from {renderer.cache.root}"
+                    )
+            yield data
 
 
 def segment_infos(renderer: Renderer, job: ChapterJob) -> list[SegmentInfo]:
