@@ -65,6 +65,8 @@ class BuildResult:
     lexicon_uses: Counter[str]
     seconds: float
     outputs: tuple[Path, ...] = ()  # every file written or kept up to date, the M4B first
+    sample_rate: int = 0
+    timeline: tuple[built.TimedChapter, ...] = ()  # with build(timeline=True): every sentence, timed
 
 
 _RESERVED = {
@@ -95,14 +97,18 @@ def output_name(meta: Metadata) -> str:
     return safe_filename(f"{meta.author} - {meta.title}", suffix=".m4b")
 
 
-def build(options: BuildOptions, *, reporter: Reporter | None = None) -> BuildResult:
-    """Build the audiobook for `options.source` into `options.output_dir`; return what was made."""
+def build(options: BuildOptions, *, reporter: Reporter | None = None, timeline: bool = False) -> BuildResult:
+    """Build the audiobook for `options.source` into `options.output_dir`; return what was made.
+
+    With `timeline`, the result also places every chapter and sentence on the M4B's timeline (for
+    proof-listening); that needs the book read and narrated even when nothing changed.
+    """
     report = reporter or Silent()
     started = time.monotonic()
     tools.ffmpeg()  # a missing encoder is found before any work, not after synthesis
     cache = Cache(options.cache_dir or default_root())
     inputs = _inputs_key(options)
-    quick = _unchanged(options, inputs, cache, started)
+    quick = None if timeline else _unchanged(options, inputs, cache, started)
     if quick is not None:
         report.note(f"{quick.path} is up to date: nothing to synthesize or encode")
         return quick
@@ -159,7 +165,7 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None) -> BuildRe
                     "uses": dict(uses),
                 },
             )
-        if current and options.formats == {"m4b"}:
+        if current and options.formats == {"m4b"} and not timeline:
             report.note(f"{dest} is up to date: nothing to synthesize or encode")
             return replace(
                 _result(dest, jobs, total_sentences, 0, 0, 0, True, uses, started), outputs=(dest,)
@@ -193,6 +199,7 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None) -> BuildRe
                 report.finish()
             encoded += len(set(redone))
             outputs: tuple[Path, ...] = (dest,)
+            chapters = built.timed_chapters(scripts, jobs, infos, marks)
             if options.formats - {"m4b"}:
                 from . import formats
 
@@ -200,7 +207,7 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None) -> BuildRe
                     metadata=meta,
                     cover=art,
                     sample_rate=engine.sample_rate,
-                    chapters=built.timed_chapters(scripts, jobs, infos, marks),
+                    chapters=chapters,
                     m4b=dest,
                     fingerprint=fingerprint,
                     name=dest.stem,
@@ -221,7 +228,13 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None) -> BuildRe
         result = _result(
             dest, jobs, total_sentences, synthesized, encoded, encoded_segments, False, uses, started
         )
-        return replace(result, outputs=outputs, up_to_date=current and not encoded)
+        return replace(
+            result,
+            outputs=outputs,
+            up_to_date=current and not encoded,
+            sample_rate=engine.sample_rate,
+            timeline=chapters if timeline else (),
+        )
     finally:
         lock.release()
 

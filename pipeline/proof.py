@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import built, package, runner, source, speech, tools
+from . import built, runner, speech, tools
 from .errors import InputError, MissingDependency
 from .progress import Reporter, Silent
 
@@ -266,35 +266,13 @@ def _sentences(
 def timeline(options: BuildOptions) -> tuple[Path, int, tuple[built.TimedChapter, ...]]:
     """(the M4B, its sample rate, its chapters and sentences on its timeline) for a build's options.
 
-    Builds first (a no-op when the book is up to date, about a second), so the M4B and the timeline
-    are sure to describe the same manuscript; every sentence's timing then comes from the cache.
+    Builds first (a no-op when the book is up to date), so the M4B and the timeline describe the same
+    manuscript; every sentence's timing comes from the cache.
     """
-    from .build import build, output_name
-    from .cache import Cache, default_root
-    from .engines import make_engine
-    from .lexicon import Lexicon
-    from .narration import narrate
-    from .render import Encoder, EngineSpec, Renderer, calibrated_gain, plan
+    from .build import build
 
-    result = build(replace(options, formats=frozenset({"m4b"})))
-    book = source.load(options.source).book
-    lexicon_file = source.lexicon_path(options.source, options.lexicon)
-    lexicon = Lexicon.load(lexicon_file) if lexicon_file else Lexicon.empty()
-    voice = options.voice or book.metadata.voice
-    rate = options.rate or book.metadata.rate
-    engine = make_engine(options.engine, voice=voice, rate=rate)
-    scripts = narrate(book, lexicon=lexicon, notation=engine.NOTATION)
-    cache = Cache(options.cache_dir or default_root())
-    encoder = Encoder(bitrate=options.bitrate, coder=options.aac_coder)
-    jobs = plan(scripts, identity=engine.identity(), gain=calibrated_gain(engine, cache), encoder=encoder)
-    spec = EngineSpec(engine.NAME, voice=voice, rate=rate)
-    with Renderer(spec, cache, jobs=options.jobs, engine=engine) as renderer:
-        infos = [built.segment_infos(renderer, job) for job in jobs]
-    marks = package.chapter_layout([s.title for s in scripts], [[i.samples for i in x] for x in infos])
-    dest = options.output_dir / output_name(book.metadata)
-    if dest != result.path:  # the same rule names both; a difference would be a bug, not the user's
-        raise InputError(f"the build wrote {result.path}, not {dest}", path=result.path)
-    return dest, engine.sample_rate, built.timed_chapters(scripts, jobs, infos, marks)
+    result = build(replace(options, formats=frozenset({"m4b"})), timeline=True)
+    return result.path, result.sample_rate, result.timeline
 
 
 def check_book(
