@@ -12,12 +12,13 @@ the encoder adds no padding at the end, and chapters begin and end in silence, s
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
 import struct
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from mutagen import MutagenError
@@ -83,9 +84,7 @@ def write_m4b(
     """
     samples = _pcm_samples(pcm)
     _check_marks(marks, total=samples)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp"))
-    try:
+    with _work_folder(dest) as work:
         audio = encode_aac(
             pcm, sample_rate=sample_rate, dest=work / "audio.m4a", bitrate=bitrate, aac_coder=aac_coder
         )
@@ -99,8 +98,6 @@ def write_m4b(
             dest=dest,
             cover=cover,
         )
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
     return dest
 
 
@@ -120,9 +117,7 @@ def assemble_m4b(
     follow the layout in the module docstring (`chapter_layout` computes it). Written atomically, as
     `write_m4b`.
     """
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp"))
-    try:
+    with _work_folder(dest) as work:
         joined = work / "book.aac"
         frames = 0
         with joined.open("wb") as out:
@@ -143,9 +138,19 @@ def assemble_m4b(
             cover=cover,
             build_id=build_id,
         )
+    return dest
+
+
+@contextlib.contextmanager
+def _work_folder(dest: Path) -> Iterator[Path]:
+    """A temporary folder beside `dest` (same filesystem, so the finished file is renamed into place, not
+    copied), removed afterwards whatever happened."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp"))
+    try:
+        yield work
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return dest
 
 
 def chapter_layout(titles: Sequence[str], segments: Sequence[Sequence[int]]) -> list[ChapterMark]:
