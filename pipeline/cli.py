@@ -27,10 +27,8 @@ class TerminalReporter:
         self.stream = stream
         self.tty = stream.isatty()
         self._bar = None
-        self._stage = ""
 
     def start(self, stage: str, total: int, unit: str) -> None:
-        self._stage = stage
         if self.quiet:
             return
         if self.tty and total:

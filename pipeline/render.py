@@ -378,22 +378,21 @@ class Renderer:
     def levelled(self, job: ChapterJob, dest: Path) -> Path:
         """Write the chapter's levelled PCM on the M4B's timeline to `dest` (see `_levelled`)."""
         if self._pool is None and self.engine is not None:
-            global _engine, _cache
-            _engine, _cache = self.engine, self.cache
-            try:
-                return Path(_levelled(job, str(dest)))
-            finally:
-                _engine = _cache = None
+            return Path(self._in_this_process(_levelled, job, str(dest)))
         return Path(self._start().submit(_levelled, job, str(dest)).result())
 
     def _here(self, job: ChapterJob) -> Rendered:
         return self._here_many((job,))[0]
 
     def _here_many(self, jobs: tuple[ChapterJob, ...]) -> list[Rendered]:
-        """Render in this process (its engine synthesizes each sentence in a forked child, as workers do)."""
+        return self._in_this_process(_render_many, jobs)
+
+    def _in_this_process(self, work, *args):
+        """Run a worker function here, with this process's engine (which synthesizes each sentence in a
+        forked child, as workers do) standing in for a worker's."""
         global _engine, _cache
         _engine, _cache = self.engine, self.cache
         try:
-            return _render_many(jobs)
+            return work(*args)
         finally:
             _engine = _cache = None
