@@ -1,13 +1,14 @@
 """The package stage: AAC audio in, one chaptered, tagged .m4b out, written atomically.
 
-Two ways in: `write_m4b` encodes a whole book's PCM at once; `assemble_m4b` joins chapters encoded
-separately (`encode_adts`, cached per chapter) without encoding again. Both end in `mux_m4b` (adds both
-chapter formats: the QuickTime text track Apple reads and Nero `chpl`) and `tag_m4b`.
+Two ways in: `assemble_m4b` joins chapters encoded separately (`encode_adts`, cached per segment) without
+encoding again, writing the container itself (mp4write.py); `write_m4b` encodes a whole book's PCM at once
+and lets ffmpeg's muxer add the chapters (`mux_m4b`), the reference the container writer is tested against.
+Both write both chapter formats (the QuickTime text track Apple reads and Nero `chpl`) and end in `tag_m4b`.
 
-Joining AAC: every separately encoded chapter begins with one frame (1024 samples) of encoder priming, and
-raw ADTS carries no edit list to hide it, so each chapter occupies exactly (its samples + 1024) in the
-joined stream, its own audio starting 1024 samples in. Chapter PCM is a whole number of frames long, so
-the encoder adds no padding at the end, and chapters begin and end in silence, so the joins cannot click.
+Joining AAC: every separately encoded segment begins with one frame (1024 samples) of encoder priming, and
+raw ADTS carries no edit list to hide it, so each segment occupies exactly (its samples + 1024) in the
+joined stream, its own audio starting 1024 samples in. Segment PCM is a whole number of frames long, so
+the encoder adds no padding at the end, and segments begin and end in silence, so the joins cannot click.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 from mutagen import MutagenError
 from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
 
-from . import tools
+from . import mp4write, tools
 from .errors import InputError, ToolError
 from .ffmetadata import ChapterMark, clean_text, ffmetadata
 from .model import Metadata
@@ -52,7 +53,7 @@ STIK_AUDIOBOOK = 2
 DESC_MAX = 255  # iTunes shows `desc` as a short summary; the whole text goes to `ldes`
 _FREEFORM = "----:com.apple.iTunes:"
 BUILD_TAG = "----:org.audiobook-pipeline:BUILD"  # what the file was built from, so a no-op rebuild is seen
-FORMAT = "m4b-adts-join-1"  # the layout assemble_m4b writes; part of every book's build fingerprint
+FORMAT = "m4b-mp4write-1"  # the layout assemble_m4b writes; part of every book's build fingerprint
 FRAME = 1024  # samples in one AAC-LC frame, and the encoder's priming at the start of a stream
 _FFMPEG_QUIET = ("-hide_banner", "-nostats", "-v", "error", "-y")
 
@@ -88,9 +89,10 @@ def write_m4b(
         audio = encode_aac(
             pcm, sample_rate=sample_rate, dest=work / "audio.m4a", bitrate=bitrate, aac_coder=aac_coder
         )
+        book = mux_m4b(audio, sample_rate=sample_rate, marks=marks, metadata=metadata, dest=work / "book.m4b")
+        audio.unlink()
         _finish(
-            audio,
-            work,
+            book,
             sample_rate=sample_rate,
             samples=samples,
             marks=marks,
@@ -118,20 +120,22 @@ def assemble_m4b(
     `write_m4b`.
     """
     with _work_folder(dest) as work:
-        joined = work / "book.aac"
-        frames = 0
-        with joined.open("wb") as out:
-            for part in parts:
-                data = part.read_bytes() if isinstance(part, Path) else part
-                frames += adts_frames(data)
-                out.write(data)
-        samples = frames * FRAME
-        _check_marks(marks, total=samples)
+        try:
+            stream = mp4write.strip_adts(parts, work / "audio.aac")
+        except ValueError as exc:
+            raise ToolError(f"the encoded audio for {dest.name} is damaged: {exc}") from exc
+        if stream.sample_rate != sample_rate:
+            raise ToolError(
+                f"the encoded audio for {dest.name} is at {stream.sample_rate} Hz, not {sample_rate}"
+            )
+        _check_marks(marks, total=stream.samples)
+        book = work / "book.m4b"
+        mp4write.write_container(stream, marks, book)
+        stream.payload.unlink()
         _finish(
-            joined,
-            work,
+            book,
             sample_rate=sample_rate,
-            samples=samples,
+            samples=stream.samples,
             marks=marks,
             metadata=metadata,
             dest=dest,
@@ -222,8 +226,7 @@ def adts_frames(data: bytes) -> int:
 
 
 def _finish(
-    audio: Path,
-    work: Path,
+    book: Path,
     *,
     sample_rate: int,
     samples: int,
@@ -233,15 +236,13 @@ def _finish(
     cover: bytes | None,
     build_id: str | None = None,
 ) -> None:
-    """Mux, tag and verify in `work`, then move the book into place."""
+    """Tag and verify the muxed `book`, then move it into place as `dest`."""
     if len(marks) > NERO_MAX_CHAPTERS:
         log.warning(
             "%d chapters: players that read Nero chapters will show only the first %d",
             len(marks),
             NERO_MAX_CHAPTERS,
         )
-    book = mux_m4b(audio, sample_rate=sample_rate, marks=marks, metadata=metadata, dest=work / "book.m4b")
-    audio.unlink()
     tag_m4b(book, metadata=metadata, cover=cover, build_id=build_id)
     _verify(book, seconds=samples / sample_rate, chapters=len(marks), shown_as=dest)
     os.replace(book, dest)
