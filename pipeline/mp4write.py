@@ -26,6 +26,7 @@ from .ffmetadata import ChapterMark, chapter_title
 
 FRAME = 1024  # samples in one AAC-LC frame
 NERO_MAX_CHAPTERS = 255  # `chpl` counts its chapters in one byte
+LIMIT_32 = 0xFFFFFFFF  # beyond this (a book of about 150 hours), offsets and mdat's size take 64 bits
 _MATRIX = struct.pack(">9I", 0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
 _UND = 0x55C4  # ISO 639-2 "und", packed as three 5-bit letters
 _ADTS_RATES = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350)
@@ -126,12 +127,12 @@ def write_container(stream: AacStream, marks: Sequence[ChapterMark], dest: Path)
     audio_bytes = sum(stream.sizes)
     ftyp = _box(b"ftyp", b"M4B ", struct.pack(">I", 0x200), b"M4B isomiso2")
     # The index's size does not depend on the offsets it holds, except through stco against co64.
-    wide = len(ftyp) + 16 + text_bytes + audio_bytes + 64 * len(stream.sizes) > 0xFFFFFFFF
+    wide = len(ftyp) + 16 + text_bytes + audio_bytes + 64 * len(stream.sizes) > LIMIT_32
     draft = _moov(stream, marks, texts, data_start=0, wide=wide)
     data_start = len(ftyp) + len(draft) + 16  # free + mdat headers, or one 64-bit mdat header
     moov = _moov(stream, marks, texts, data_start=data_start, wide=wide)
     mdat_size = 16 + text_bytes + audio_bytes
-    if mdat_size - 8 <= 0xFFFFFFFF:
+    if not wide:
         # The 8-byte free box leaves room to widen mdat's header in place, as ffmpeg does.
         mdat_header = _box(b"free", b"") + struct.pack(">I4s", mdat_size - 8, b"mdat")
     else:
@@ -274,12 +275,12 @@ def _hdlr(kind: bytes, name: bytes) -> bytes:
 
 
 def _mp4a(stream: AacStream) -> bytes:
-    seconds = stream.samples / stream.sample_rate
-    bitrate = round(sum(stream.sizes) * 8 / seconds) if seconds else 0
+    # ffmpeg's arithmetic (compute_avg_bitrate), truncated
+    bitrate = sum(stream.sizes) * 8 * stream.sample_rate // stream.samples if stream.samples else 0
     decoder_config = (
         bytes([0x40, 0x15])  # MPEG-4 audio; an audio stream
         + bytes(3)  # decoding buffer size: not stated, as ffmpeg leaves it for a copied stream
-        + struct.pack(">II", bitrate, bitrate)  # maximum, average (ffmpeg writes the average for both)
+        + struct.pack(">II", bitrate, bitrate)  # maximum (ffmpeg also writes the average), average
         + _descriptor(0x05, stream.config)
     )
     es = struct.pack(">HB", 1, 0) + _descriptor(0x04, decoder_config) + _descriptor(0x06, b"\x02")

@@ -1,8 +1,9 @@
 """Benchmark of full and incremental builds (run by `make bench`; not a test: timings on shared machines are noisy).
 
-    python tests/benchmark.py [--war-and-peace PATH] [--skip-codecs]
+    python tests/benchmark.py [--rounds N] [--war-and-peace PATH] [--skip-codecs]
 
-Measures, in one run, on a copy of script/ in a temporary folder with its own empty cache:
+Measures, in one run, on a copy of script/ in a temporary folder with its own empty cache, each figure
+the median of N rounds (3 unless told; every round starts from a fresh copy and an empty cache):
   - the floor: eSpeak NG synthesizing the whole text in one call (libespeak-ng, as the `espeak-ng` program
     would; espeakng-loader ships no program), plus one ffmpeg process encoding that audio with our AAC settings;
   - a cold build, a no-op rebuild, a one-word edit, a one-lexicon-entry edit, each with its peak memory
@@ -209,8 +210,21 @@ def codecs(work: Path, wav: Path, *, bitrate: str) -> dict[str, dict[str, float]
     return results
 
 
+def _median(values: list[dict]) -> dict:
+    """Each numeric field's median over the rounds, with every round's value beside it."""
+    merged: dict[str, object] = {}
+    for field, first in values[0].items():
+        if isinstance(first, int | float):
+            merged[field] = statistics.median(v[field] for v in values)
+            merged[f"{field}_rounds"] = [round(v[field], 3) for v in values]
+        else:
+            merged[field] = first
+    return merged
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=3, help="rounds to take the medians of (default 3)")
     parser.add_argument("--war-and-peace", type=Path, help="also time a cold build of this book")
     parser.add_argument("--skip-codecs", action="store_true", help="skip the AAC coder comparison")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
@@ -224,18 +238,27 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="audiobook-bench-") as tmp:
         work = Path(tmp)
-        book = work / "script"
-        shutil.copytree(ROOT / "script", book)
-        shutil.copy(ROOT / "pronunciations.yaml", book / "pronunciations.yaml")
-        text = "\n\n".join(manuscript.read_text(p) for p in manuscript.manuscript_files(book))
-        record("floor", floor(text, work, bitrate=bitrate, coder=coder))
-        out, cache = work / "output", work / "cache"
-        record("cold", build(book, out, cache))
-        record("noop", build(book, out, cache))
-        edit_one_word(book)
-        record("one_word", build(book, out, cache))
-        edit_one_entry(book)
-        record("one_entry", build(book, out, cache))
+        text = "\n\n".join(manuscript.read_text(p) for p in manuscript.manuscript_files(ROOT / "script"))
+        rounds: dict[str, list[dict]] = {}
+        for number in range(1, args.rounds + 1):
+            here = work / f"round-{number}"
+            here.mkdir()
+            book = here / "script"
+            shutil.copytree(ROOT / "script", book)
+            shutil.copy(ROOT / "pronunciations.yaml", book / "pronunciations.yaml")
+            figures_now = {"floor": floor(text, here, bitrate=bitrate, coder=coder)}
+            out, cache = here / "output", here / "cache"
+            figures_now["cold"] = build(book, out, cache)
+            figures_now["noop"] = build(book, out, cache)
+            edit_one_word(book)
+            figures_now["one_word"] = build(book, out, cache)
+            edit_one_entry(book)
+            figures_now["one_entry"] = build(book, out, cache)
+            for name, value in figures_now.items():
+                rounds.setdefault(name, []).append(value)
+            print(f"round {number}: {json.dumps(figures_now)}", file=sys.stderr, flush=True)
+        for name, values in rounds.items():
+            record(name, _median(values))
         cold = figures["cold"]["seconds"]
         figures["ratios"] = {
             "cold/floor": cold / figures["floor"]["total_s"],
@@ -244,7 +267,7 @@ def main() -> int:
             "one_entry/cold": figures["one_entry"]["seconds"] / cold,
         }
         if not args.skip_codecs:
-            record("codecs", codecs(work, work / "floor.wav", bitrate=bitrate))
+            record("codecs", codecs(work, work / "round-1" / "floor.wav", bitrate=bitrate))
         if args.war_and_peace:
             wp = work / "wp"
             wp.mkdir()

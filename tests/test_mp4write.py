@@ -1,0 +1,240 @@
+"""The container writer (mp4write.py) against ffmpeg's mov muxer, its reference: the same AAC segments
+joined both ways must decode to the same audio, carry the same chapters in both formats, and have the same
+boxes where players look; then what only our writer does (sample-exact chapters, 64-bit offsets, errors)."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import struct
+from array import array
+from pathlib import Path
+
+import pytest
+from mutagen.mp4 import MP4
+
+from pipeline import mp4write, package, tools
+from pipeline.errors import ToolError
+from pipeline.ffmetadata import ChapterMark
+from pipeline.model import Metadata
+from pipeline.mp4read import _boxes, _find, _moov, decode_errors, movie_duration, read_back
+from pipeline.runner import run
+
+RATE = 22050
+METADATA = Metadata(title="Joined", author="Test Author", voice="en-us")
+# Segment lengths in samples (whole frames, as render.py pads them), grouped into chapters
+SEGMENTS = [[4096, 2048], [8192], [1024, 3072, 5120]]
+TITLES = ["Opening Credits", "Глава 2 — «Kamenev» 😀", "A title\nover two lines"]
+
+
+def _tone(samples: int, pitch: float) -> bytes:
+    wave = array("h", (int(6000 * math.sin(2 * math.pi * pitch * n / RATE)) for n in range(samples)))
+    return wave.tobytes()
+
+
+@pytest.fixture(scope="module")
+def segments(tmp_path_factory) -> list[bytes]:
+    """Each segment encoded on its own, as the renderer caches them."""
+    folder = tmp_path_factory.mktemp("segments")
+    encoded = []
+    for number, samples in enumerate(s for chapter in SEGMENTS for s in chapter):
+        pcm = folder / f"{number}.pcm"
+        pcm.write_bytes(_tone(samples, 180 + 40 * number))
+        encoded.append(package.encode_adts(pcm, sample_rate=RATE, dest=folder / f"{number}.aac").read_bytes())
+    return encoded
+
+
+@pytest.fixture(scope="module")
+def marks() -> list[ChapterMark]:
+    return package.chapter_layout(TITLES, SEGMENTS)
+
+
+@pytest.fixture(scope="module")
+def ours(tmp_path_factory, segments, marks) -> Path:
+    dest = tmp_path_factory.mktemp("ours") / "book.m4b"
+    return package.assemble_m4b(segments, sample_rate=RATE, marks=marks, metadata=METADATA, dest=dest)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory, segments, marks) -> Path:
+    """The same segments joined and muxed by ffmpeg, as the package stage did before mp4write."""
+    folder = tmp_path_factory.mktemp("reference")
+    joined = folder / "joined.aac"
+    joined.write_bytes(b"".join(segments))
+    muxed = package.mux_m4b(
+        joined, sample_rate=RATE, marks=marks, metadata=METADATA, dest=folder / "book.m4b"
+    )
+    package.tag_m4b(muxed, metadata=METADATA)
+    return muxed
+
+
+def _decoded(path: Path) -> bytes:
+    proc = run([tools.ffmpeg(), "-v", "error", "-i", path, "-f", "s16le", "-"], what="decoding")
+    return proc.stdout
+
+
+def test_decodes_to_the_same_audio_as_ffmpegs_file(ours, reference):
+    assert decode_errors(ours) == ""
+    audio = _decoded(ours)
+    assert hashlib.sha256(audio).digest() == hashlib.sha256(_decoded(reference)).digest()
+    total = sum(s + package.FRAME for chapter in SEGMENTS for s in chapter)
+    assert len(audio) == 2 * total
+
+
+def test_both_chapter_formats_match_ffmpegs_and_are_sample_exact(ours, reference, marks):
+    mine, theirs = read_back(ours), read_back(reference)
+    shown = ["Opening Credits", "Глава 2 — «Kamenev» 😀", "A title over two lines"]
+    for chapters in (mine.quicktime_chapters, mine.nero_chapters, theirs.quicktime_chapters):
+        assert [title for title, _ in chapters] == shown
+    assert [start for _, start in mine.quicktime_chapters] == [m.start / RATE for m in marks]
+    # Nero counts in 100 ns units; ffmpeg rounds to the millisecond
+    assert [s for _, s in mine.nero_chapters] == pytest.approx([m.start / RATE for m in marks], abs=1e-7)
+    assert [s for _, s in theirs.quicktime_chapters] == pytest.approx(
+        [m.start / RATE for m in marks], abs=6e-4
+    )
+    assert mine.duration == marks[-1].end / RATE == movie_duration(ours)
+    assert (mine.codec, mine.sample_rate, mine.channels, mine.brand) == ("mp4a.40.2", RATE, 1, "M4B ")
+
+
+def test_ffmpeg_reads_the_chapters_back(ours, marks):
+    proc = run([tools.ffmpeg(), "-v", "error", "-i", ours, "-f", "ffmetadata", "-"], what="reading chapters")
+    text = proc.stdout.decode("utf-8")
+    assert text.count("[CHAPTER]") == len(marks)
+    assert "title=Глава 2 — «Kamenev» 😀" in text
+
+
+def _tree(data: bytes, prefix: str = "") -> list[str]:
+    containers = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"dinf", b"edts", b"tref", b"udta"}
+    names = []
+    for kind, body in _boxes(data):
+        name = prefix + kind.decode("latin-1")
+        names.append(name)
+        if kind in containers:
+            names += _tree(body, name + "/")
+    return names
+
+
+def test_the_boxes_are_ffmpegs(ours, reference):
+    mine, theirs = _moov(ours), _moov(reference)
+    # The same boxes in the same order; ffmpeg's tags (udta/meta) went in with mutagen in both files
+    assert _tree(mine) == _tree(theirs)
+    audio_mine, audio_theirs = (_find(m, b"trak", b"mdia", b"minf", b"stbl") for m in (mine, theirs))
+    for box in (b"stts", b"stsz", b"sgpd", b"sbgp"):  # timing, frame sizes, decoder roll-back
+        assert _find(audio_mine, box) == _find(audio_theirs, box), box
+    # Codec setup: the same but for the maximum bit rate, where ffmpeg takes its ADTS reader's estimate
+    # when that is higher than the average (a guess; both write the true average beside it)
+    stsd_mine, stsd_theirs = _find(audio_mine, b"stsd"), _find(audio_theirs, b"stsd")
+    at = stsd_mine.index(b"\x04\x80\x80\x80") + 10
+    assert stsd_mine[at + 4 : at + 8] == stsd_theirs[at + 4 : at + 8]  # the average
+    assert stsd_mine[:at] + stsd_mine[at + 4 :] == stsd_theirs[:at] + stsd_theirs[at + 4 :]
+    # the chapter track: disabled (tkhd flags 2), a text handler, and the properties QuickTime needs
+    chapters_mine, chapters_theirs = (
+        [body for kind, body in _boxes(m) if kind == b"trak"][1] for m in (mine, theirs)
+    )
+    assert _find(chapters_mine, b"tkhd")[:4] == _find(chapters_theirs, b"tkhd")[:4] == b"\0\0\0\2"
+    for path in ([b"mdia", b"hdlr"], [b"mdia", b"minf", b"gmhd"], [b"mdia", b"minf", b"stbl", b"stsd"]):
+        assert _find(chapters_mine, *path) == _find(chapters_theirs, *path), path
+    with ours.open("rb") as fh:
+        head = fh.read(64)
+    assert head[4:8] == b"ftyp" and _index_first(ours)
+
+
+def _index_first(path: Path) -> bool:
+    with path.open("rb") as fh:
+        data = fh.read(1 << 20)
+    return data.find(b"moov") < data.find(b"mdat")
+
+
+def test_tags_written_by_mutagen_leave_the_chapters(ours):
+    mp4 = MP4(ours)
+    assert mp4.tags["stik"] == [package.STIK_AUDIOBOOK]
+    assert mp4.tags["©nam"] == ["Joined"]
+    assert len(mp4.chapters) == len(TITLES)
+
+
+def test_writing_is_reproducible(tmp_path, segments, marks, ours):
+    again = package.assemble_m4b(
+        segments, sample_rate=RATE, marks=marks, metadata=METADATA, dest=tmp_path / "again.m4b"
+    )
+    assert again.read_bytes() == ours.read_bytes()
+
+
+def test_parts_may_be_files(tmp_path, segments, marks, ours):
+    files = []
+    for number, data in enumerate(segments):
+        files.append(tmp_path / f"{number}.aac")
+        files[-1].write_bytes(data)
+    book = package.assemble_m4b(
+        files, sample_rate=RATE, marks=marks, metadata=METADATA, dest=tmp_path / "f.m4b"
+    )
+    assert book.read_bytes() == ours.read_bytes()
+
+
+def test_books_over_4_gb_get_64_bit_offsets(tmp_path, segments, marks, monkeypatch):
+    """A 150-hour book passes 4 GB: chunk offsets go to co64 and mdat gets a 64-bit size. Tested by
+    lowering the limit, since players read the wide forms whatever the size."""
+    monkeypatch.setattr(mp4write, "LIMIT_32", 1000)
+    book = package.assemble_m4b(
+        segments, sample_rate=RATE, marks=marks, metadata=METADATA, dest=tmp_path / "w.m4b"
+    )
+    moov = _moov(book)
+    for trak in (body for kind, body in _boxes(moov) if kind == b"trak"):
+        stbl = _find(trak, b"mdia", b"minf", b"stbl")
+        assert _find(stbl, b"co64") is not None and _find(stbl, b"stco") is None
+    data = book.read_bytes()
+    at = data.find(b"mdat") - 4
+    size, kind, wide = struct.unpack(">I4sQ", data[at : at + 16])
+    assert (size, kind, wide) == (1, b"mdat", len(data) - at)
+    assert decode_errors(book) == ""
+    assert [t for t, _ in read_back(book).quicktime_chapters] == [t.replace("\n", " ") for t in TITLES]
+
+
+def test_more_chapters_than_nero_holds(tmp_path, segments):
+    """Nero's count is one byte: 300 chapters give 255 there and all 300 in the QuickTime track."""
+    data = segments[0]
+    frames = package.adts_frames(data)
+    lengths = [[(frames - 1) * package.FRAME]] * 300
+    marks = package.chapter_layout([f"Chapter {n}" for n in range(1, 301)], lengths)
+    book = package.assemble_m4b(
+        [data] * 300, sample_rate=RATE, marks=marks, metadata=METADATA, dest=tmp_path / "many.m4b"
+    )
+    back = read_back(book)
+    assert len(back.quicktime_chapters) == 300 and len(back.nero_chapters) == 255
+    assert back.quicktime_chapters[-1] == ("Chapter 300", marks[-1].start / RATE)
+
+
+def test_damaged_audio_is_refused_and_nothing_is_written(tmp_path, segments, marks):
+    dest = tmp_path / "book.m4b"
+    dest.write_bytes(b"the previous book")
+    broken = [segments[0], segments[1][:-5], *segments[2:]]
+    with pytest.raises(ToolError, match=r"damaged.*cut short"):
+        package.assemble_m4b(broken, sample_rate=RATE, marks=marks, metadata=METADATA, dest=dest)
+    assert dest.read_bytes() == b"the previous book"
+    assert [p.name for p in tmp_path.iterdir()] == ["book.m4b"]
+
+
+def test_a_wrong_sample_rate_is_refused(tmp_path, segments, marks):
+    with pytest.raises(ToolError, match="22050 Hz, not 44100"):
+        package.assemble_m4b(
+            segments, sample_rate=44100, marks=marks, metadata=METADATA, dest=tmp_path / "x.m4b"
+        )
+
+
+def test_chapters_must_cover_the_audio(tmp_path, segments, marks):
+    stream = mp4write.strip_adts(segments, tmp_path / "audio.aac")
+    gap = [marks[0], ChapterMark(marks[1].title, marks[1].start + 1, marks[1].end), marks[2]]
+    short = [*marks[:2], ChapterMark(marks[2].title, marks[2].start, marks[2].end - 1)]
+    for bad in (gap, short, []):
+        with pytest.raises(ValueError, match="chapters must"):
+            mp4write.write_container(stream, bad, tmp_path / "x.m4b")
+
+
+def test_strip_adts_keeps_the_frames_and_their_format(tmp_path, segments):
+    stream = mp4write.strip_adts([segments[0], b"", segments[1]], tmp_path / "audio.aac")
+    frames = [package.adts_frames(segments[0]), package.adts_frames(segments[1])]
+    assert stream.chunks == tuple(frames)
+    assert len(stream.sizes) == sum(frames) and stream.samples == sum(frames) * package.FRAME
+    assert stream.payload.stat().st_size == len(segments[0]) + len(segments[1]) - 7 * sum(frames)
+    assert (stream.sample_rate, stream.channels, stream.config) == (RATE, 1, bytes.fromhex("1388"))
+    with pytest.raises(ValueError, match="not ADTS"):
+        mp4write.strip_adts([b"RIFF" + bytes(20)], tmp_path / "x.aac")
