@@ -6,19 +6,20 @@ written here are the ones it writes for `-f ipod -movflags +faststart -brand "M4
 fields), except that chapter times are exact to the sample rather than rounded to the millisecond:
 
     ftyp  moov(mvhd, trak audio(tkhd edts tref/chap mdia), trak chapters(tkhd edts mdia), udta/chpl)
-    free  mdat(chapter titles, then the audio, one chunk per joined part)
+    free  mdat(chapter titles, then the audio in chunks of 64 frames)
 
 The index comes first (faststart), so a player can start while the rest of the file is still arriving.
-The audio is copied, never decoded; each part's frames become one chunk. Tags are left to mutagen.
+Its size depends only on the number of frames, which the chapter marks give, so the audio is written once,
+straight into place, and the index is filled in afterwards. The audio is copied, never decoded. Tags are
+left to mutagen.
 """
 
 from __future__ import annotations
 
 import array
 import itertools
-import shutil
 import struct
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from .ffmetadata import ChapterMark, chapter_title
 
 FRAME = 1024  # samples in one AAC-LC frame
 NERO_MAX_CHAPTERS = 255  # `chpl` counts its chapters in one byte
+CHUNK = 64  # frames in a chunk of the index: about 3 s at 22,050 Hz
 LIMIT_32 = 0xFFFFFFFF  # beyond this (a book of about 150 hours), offsets and mdat's size take 64 bits
 _MATRIX = struct.pack(">9I", 0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
 _UND = 0x55C4  # ISO 639-2 "und", packed as three 5-bit letters
@@ -42,114 +44,133 @@ _TEXT_MEDIA_HEADER = bytes.fromhex(
 _ENCD_UTF8 = struct.pack(">I4sI", 12, b"encd", 0x100)  # "this text sample is UTF-8"
 
 
-@dataclass(frozen=True, slots=True)
-class AacStream:
-    """AAC frames with their ADTS headers taken off, in a file, and what the index needs to know of them."""
+class DamagedAudio(ValueError):
+    """The AAC data given is not what it should be (not ADTS, cut short, mixed formats, wrong length)."""
 
-    payload: Path  # the raw frames, back to back
-    sizes: array.array  # bytes in each frame
-    chunks: tuple[int, ...]  # frames in each joined part
-    config: bytes  # the AudioSpecificConfig (2 bytes) every frame shares
-    sample_rate: int
+
+@dataclass(frozen=True, slots=True)
+class AacFormat:
+    """What the index says of the audio, read from the first ADTS header; every frame must agree."""
+
+    profile: int  # the ADTS profile field: 1 is AAC-LC
+    rate_index: int
     channels: int
 
     @property
-    def samples(self) -> int:
-        return len(self.sizes) * FRAME
+    def sample_rate(self) -> int:
+        return _ADTS_RATES[self.rate_index]
+
+    @property
+    def config(self) -> bytes:
+        """The AudioSpecificConfig: object type, sampling frequency index, channel configuration."""
+        return struct.pack(">H", (self.profile + 1) << 11 | self.rate_index << 7 | self.channels << 3)
 
 
-def strip_adts(parts: Iterable[bytes | Path], dest: Path) -> AacStream:
-    """Write the raw AAC of `parts` (ADTS data, or files holding it) to `dest`, one part at a time.
-
-    ValueError if a part is not whole, well-formed ADTS, or the parts disagree on the audio format.
-    """
-    sizes = array.array("I")
-    chunks = []
-    header: tuple[int, int, int] | None = None
-    with dest.open("wb") as out:
-        for part in parts:
-            data = part.read_bytes() if isinstance(part, Path) else part
-            if not data:
-                continue
-            fields = _adts_format(data)
-            if header is None:
-                header = fields
-            elif fields != header:
-                raise ValueError(f"the joined parts are not in one audio format: {fields} after {header}")
-            view = memoryview(data)
-            before = len(sizes)
-            out.writelines(_frames(view, sizes))
-            chunks.append(len(sizes) - before)
-    if header is None:
-        raise ValueError("there is no audio to write")
-    profile, rate_index, channels = header
-    config = struct.pack(">H", (profile + 1) << 11 | rate_index << 7 | channels << 3)
-    return AacStream(dest, sizes, tuple(chunks), config, _ADTS_RATES[rate_index], channels)
-
-
-def _adts_format(data: bytes) -> tuple[int, int, int]:
+def adts_format(data: bytes) -> AacFormat:
+    """The format of the ADTS frame at the start of `data`; ValueError if there is none."""
     if len(data) < 7 or data[0] != 0xFF or data[1] & 0xF6 != 0xF0:
-        raise ValueError("not ADTS at byte 0")
+        raise DamagedAudio("not ADTS at byte 0")
     rate_index = (data[2] >> 2) & 0x0F
     if rate_index >= len(_ADTS_RATES):
-        raise ValueError(f"ADTS sampling frequency index {rate_index} is reserved")
-    return data[2] >> 6, rate_index, ((data[2] & 0x01) << 2) | (data[3] >> 6)
+        raise DamagedAudio(f"ADTS sampling frequency index {rate_index} is reserved")
+    return AacFormat(data[2] >> 6, rate_index, ((data[2] & 0x01) << 2) | (data[3] >> 6))
 
 
-def _frames(view: memoryview, sizes: array.array) -> Iterable[memoryview]:
+def write_container(parts: Iterable[bytes | Path], marks: Sequence[ChapterMark], dest: Path) -> AacFormat:
+    """Write `dest`: the index, the chapter titles and the AAC frames of `parts` (ADTS data, or files holding
+    it, read one at a time), with `marks` as both chapter formats.
+
+    `marks` are in samples, contiguous from 0 to the end of the audio (as players expect): ValueError if
+    they are not. DamagedAudio if a part is not whole, well-formed ADTS, or if the parts disagree on the
+    audio format or hold a different number of frames than the marks say.
+    """
+    if not marks or marks[0].start != 0 or marks[-1].end % FRAME:
+        raise ValueError(
+            f"the chapters must run from 0 to the end of the audio, a whole number of {FRAME}-sample frames"
+        )
+    if any(a.end != b.start for a, b in itertools.pairwise(marks)):
+        raise ValueError("the chapters must be contiguous")
+    frames = marks[-1].end // FRAME
+    datas = (part.read_bytes() if isinstance(part, Path) else part for part in parts)
+    datas = (data for data in datas if data)
+    first = next(datas, None)
+    if first is None:
+        raise DamagedAudio("there is no audio to write")
+    form = adts_format(first)
+    texts = [_text_sample(mark.title) for mark in marks]
+    text_bytes = sum(len(t) for t in texts)
+    # An AAC frame holds at most 768 bytes a channel: past 4 GB (about 70 hours here) offsets take 64 bits
+    wide = text_bytes + frames * (768 * form.channels + 4) + (1 << 16) > LIMIT_32
+    draft = array.array("I", bytes(4 * frames))
+    head_size = len(_head(form, draft, marks, texts, data_start=0, end=0, wide=wide))
+    sizes = array.array("I")
+    with dest.open("wb") as out:
+        out.seek(head_size)
+        out.writelines(texts)
+        for data in itertools.chain([first], datas):
+            if (found := adts_format(data)) != form:
+                raise DamagedAudio(f"the joined parts are not in one audio format: {found} after {form}")
+            out.write(b"".join(_frames(memoryview(data), sizes)))
+        if len(sizes) != frames:
+            raise DamagedAudio(f"the audio holds {len(sizes)} AAC frames, but the chapters span {frames}")
+        end = out.tell()
+        head = _head(form, sizes, marks, texts, data_start=head_size, end=end, wide=wide)
+        if len(head) != head_size:
+            raise AssertionError(f"the index came out {len(head)} bytes, not the {head_size} set aside")
+        out.seek(0)
+        out.write(head)
+    return form
+
+
+def _frames(view: memoryview, sizes: array.array) -> Iterator[memoryview]:
+    """The raw frames of ADTS data (headers taken off), appending each one's size to `sizes`."""
     position = 0
     end = len(view)
     while position < end:
         if end - position < 7 or view[position] != 0xFF or view[position + 1] & 0xF6 != 0xF0:
-            raise ValueError(f"not ADTS at byte {position}")
+            raise DamagedAudio(f"not ADTS at byte {position}")
         length = ((view[position + 3] & 0x03) << 11) | (view[position + 4] << 3) | (view[position + 5] >> 5)
         header = 7 if view[position + 1] & 0x01 else 9  # protection_absent, else a CRC follows
         if length <= header or position + length > end:
-            raise ValueError(f"ADTS frame at byte {position} is cut short")
+            raise DamagedAudio(f"ADTS frame at byte {position} is cut short")
         if view[position + 6] & 0x03:
-            raise ValueError("ADTS frames holding several raw blocks are not supported")
+            raise DamagedAudio("ADTS frames holding several raw blocks are not supported")
         sizes.append(length - header)
         yield view[position + header : position + length]
         position += length
 
 
-def write_container(stream: AacStream, marks: Sequence[ChapterMark], dest: Path) -> None:
-    """Write `dest`: the index, the chapter titles and `stream`'s audio, with `marks` as both chapter formats.
-
-    `marks` are in samples of the stream, contiguous from 0 to the end of the audio (as players expect).
-    """
-    if not marks or marks[0].start != 0 or marks[-1].end != stream.samples:
-        raise ValueError(f"the chapters must run from 0 to the end of the audio ({stream.samples} samples)")
-    if any(a.end != b.start for a, b in itertools.pairwise(marks)):
-        raise ValueError("the chapters must be contiguous")
-    texts = [_text_sample(mark.title) for mark in marks]
-    text_bytes = sum(len(t) for t in texts)
-    audio_bytes = sum(stream.sizes)
+def _head(
+    form: AacFormat,
+    sizes: array.array,
+    marks: Sequence[ChapterMark],
+    texts: list[bytes],
+    *,
+    data_start: int,
+    end: int,
+    wide: bool,
+) -> bytes:
+    """Everything before the chapter titles: ftyp, moov, and mdat's header (mdat runs to `end`)."""
     ftyp = _box(b"ftyp", b"M4B ", struct.pack(">I", 0x200), b"M4B isomiso2")
-    # The index's size does not depend on the offsets it holds, except through stco against co64.
-    wide = len(ftyp) + 16 + text_bytes + audio_bytes + 64 * len(stream.sizes) > LIMIT_32
-    draft = _moov(stream, marks, texts, data_start=0, wide=wide)
-    data_start = len(ftyp) + len(draft) + 16  # free + mdat headers, or one 64-bit mdat header
-    moov = _moov(stream, marks, texts, data_start=data_start, wide=wide)
-    mdat_size = 16 + text_bytes + audio_bytes
-    if not wide:
-        # The 8-byte free box leaves room to widen mdat's header in place, as ffmpeg does.
-        mdat_header = _box(b"free", b"") + struct.pack(">I4s", mdat_size - 8, b"mdat")
+    moov = _moov(form, sizes, marks, texts, data_start=data_start, wide=wide)
+    if wide:
+        mdat = struct.pack(">I4sQ", 1, b"mdat", max(end - data_start + 16, 16))
     else:
-        mdat_header = struct.pack(">I4sQ", 1, b"mdat", mdat_size)
-    with dest.open("wb") as out:
-        out.write(ftyp + moov + mdat_header)
-        out.writelines(texts)
-        with stream.payload.open("rb") as audio:
-            shutil.copyfileobj(audio, out, 1 << 20)
-        if out.tell() != data_start + text_bytes + audio_bytes:
-            raise ValueError(f"{stream.payload} changed while it was being copied")
+        # The 8-byte free box leaves room to widen mdat's header in place, as ffmpeg does.
+        mdat = _box(b"free") + struct.pack(">I4s", max(end - data_start + 8, 8), b"mdat")
+    return ftyp + moov + mdat
 
 
 def _moov(
-    stream: AacStream, marks: Sequence[ChapterMark], texts: list[bytes], *, data_start: int, wide: bool
+    form: AacFormat,
+    sizes: array.array,
+    marks: Sequence[ChapterMark],
+    texts: list[bytes],
+    *,
+    data_start: int,
+    wide: bool,
 ) -> bytes:
-    rate, total = stream.sample_rate, stream.samples
+    rate, total = form.sample_rate, len(sizes) * FRAME
     mvhd = _full(
         b"mvhd",
         0,
@@ -160,14 +181,13 @@ def _moov(
         bytes(24),
         struct.pack(">I", 3),  # the next free track id
     )
+    chunks = [CHUNK] * (len(sizes) // CHUNK) + ([len(sizes) % CHUNK] if len(sizes) % CHUNK else [])
     audio_offsets = []
     offset = data_start + sum(len(t) for t in texts)
-    sizes = memoryview(stream.sizes)
-    first = 0
-    for count in stream.chunks:
+    view = memoryview(sizes)
+    for number in range(len(chunks)):
         audio_offsets.append(offset)
-        offset += sum(sizes[first : first + count])
-        first += count
+        offset += sum(view[number * CHUNK : (number + 1) * CHUNK])
     audio = _box(
         b"trak",
         _tkhd(track_id=1, flags=3, duration=total, alternate_group=1, volume=0x100),
@@ -183,14 +203,14 @@ def _moov(
                 _DINF,
                 _box(
                     b"stbl",
-                    _full(b"stsd", 0, 0, struct.pack(">I", 1), _mp4a(stream)),
-                    _full(b"stts", 0, 0, struct.pack(">III", 1, len(stream.sizes), FRAME)),
-                    _stsc(stream.chunks),
-                    _stsz(stream.sizes),
+                    _full(b"stsd", 0, 0, struct.pack(">I", 1), _mp4a(form, sizes)),
+                    _full(b"stts", 0, 0, struct.pack(">III", 1, len(sizes), FRAME)),
+                    _stsc(chunks),
+                    _stsz(sizes),
                     _stco(audio_offsets, wide=wide),
                     # AAC decoders need the frame before to decode a frame ("roll" back by one)
                     _full(b"sgpd", 1, 0, b"roll", struct.pack(">IIh", 2, 1, -1)),
-                    _full(b"sbgp", 0, 0, b"roll", struct.pack(">III", 1, len(stream.sizes), 1)),
+                    _full(b"sbgp", 0, 0, b"roll", struct.pack(">III", 1, len(sizes), 1)),
                 ),
             ),
         ),
@@ -274,18 +294,19 @@ def _hdlr(kind: bytes, name: bytes) -> bytes:
     return _full(b"hdlr", 0, 0, bytes(4), kind, bytes(12), name + b"\0")
 
 
-def _mp4a(stream: AacStream) -> bytes:
+def _mp4a(form: AacFormat, sizes: array.array) -> bytes:
     # ffmpeg's arithmetic (compute_avg_bitrate), truncated
-    bitrate = sum(stream.sizes) * 8 * stream.sample_rate // stream.samples if stream.samples else 0
+    samples = len(sizes) * FRAME
+    bitrate = sum(sizes) * 8 * form.sample_rate // samples if samples else 0
     decoder_config = (
         bytes([0x40, 0x15])  # MPEG-4 audio; an audio stream
         + bytes(3)  # decoding buffer size: not stated, as ffmpeg leaves it for a copied stream
         + struct.pack(">II", bitrate, bitrate)  # maximum (ffmpeg also writes the average), average
-        + _descriptor(0x05, stream.config)
+        + _descriptor(0x05, form.config)
     )
     es = struct.pack(">HB", 1, 0) + _descriptor(0x04, decoder_config) + _descriptor(0x06, b"\x02")
     esds = _full(b"esds", 0, 0, _descriptor(0x03, es))
-    fields = struct.pack(">6xH8xHHHHI", 1, stream.channels, 16, 0, 0, stream.sample_rate << 16)
+    fields = struct.pack(">6xH8xHHHHI", 1, form.channels, 16, 0, 0, form.sample_rate << 16)
     return _box(b"mp4a", fields, esds)
 
 

@@ -19,7 +19,7 @@ import os
 import shutil
 import struct
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from mutagen import MutagenError
@@ -104,7 +104,7 @@ def write_m4b(
 
 
 def assemble_m4b(
-    parts: Sequence[bytes | Path],
+    parts: Iterable[bytes | Path],
     *,
     sample_rate: int,
     marks: Sequence[ChapterMark],
@@ -119,23 +119,21 @@ def assemble_m4b(
     follow the layout in the module docstring (`chapter_layout` computes it). Written atomically, as
     `write_m4b`.
     """
+    _check_marks(marks, total=marks[-1].end if marks else 0)
     with _work_folder(dest) as work:
-        try:
-            stream = mp4write.strip_adts(parts, work / "audio.aac")
-        except ValueError as exc:
-            raise ToolError(f"the encoded audio for {dest.name} is damaged: {exc}") from exc
-        if stream.sample_rate != sample_rate:
-            raise ToolError(
-                f"the encoded audio for {dest.name} is at {stream.sample_rate} Hz, not {sample_rate}"
-            )
-        _check_marks(marks, total=stream.samples)
         book = work / "book.m4b"
-        mp4write.write_container(stream, marks, book)
-        stream.payload.unlink()
+        try:
+            form = mp4write.write_container(parts, marks, book)
+        except mp4write.DamagedAudio as exc:
+            raise ToolError(f"the encoded audio for {dest.name} is damaged: {exc}") from exc
+        if form.sample_rate != sample_rate:
+            raise ToolError(
+                f"the encoded audio for {dest.name} is at {form.sample_rate} Hz, not {sample_rate}"
+            )
         _finish(
             book,
             sample_rate=sample_rate,
-            samples=stream.samples,
+            samples=marks[-1].end,
             marks=marks,
             metadata=metadata,
             dest=dest,

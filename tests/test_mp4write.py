@@ -221,20 +221,25 @@ def test_a_wrong_sample_rate_is_refused(tmp_path, segments, marks):
 
 
 def test_chapters_must_cover_the_audio(tmp_path, segments, marks):
-    stream = mp4write.strip_adts(segments, tmp_path / "audio.aac")
     gap = [marks[0], ChapterMark(marks[1].title, marks[1].start + 1, marks[1].end), marks[2]]
     short = [*marks[:2], ChapterMark(marks[2].title, marks[2].start, marks[2].end - 1)]
     for bad in (gap, short, []):
         with pytest.raises(ValueError, match="chapters must"):
-            mp4write.write_container(stream, bad, tmp_path / "x.m4b")
+            mp4write.write_container(segments, bad, tmp_path / "x.m4b")
+    longer = [*marks[:2], ChapterMark(marks[2].title, marks[2].start, marks[2].end + package.FRAME)]
+    with pytest.raises(mp4write.DamagedAudio, match="holds 29 AAC frames, but the chapters span 30"):
+        mp4write.write_container(segments, longer, tmp_path / "x.m4b")
 
 
-def test_strip_adts_keeps_the_frames_and_their_format(tmp_path, segments):
-    stream = mp4write.strip_adts([segments[0], b"", segments[1]], tmp_path / "audio.aac")
-    frames = [package.adts_frames(segments[0]), package.adts_frames(segments[1])]
-    assert stream.chunks == tuple(frames)
-    assert len(stream.sizes) == sum(frames) and stream.samples == sum(frames) * package.FRAME
-    assert stream.payload.stat().st_size == len(segments[0]) + len(segments[1]) - 7 * sum(frames)
-    assert (stream.sample_rate, stream.channels, stream.config) == (RATE, 1, bytes.fromhex("1388"))
-    with pytest.raises(ValueError, match="not ADTS"):
-        mp4write.strip_adts([b"RIFF" + bytes(20)], tmp_path / "x.aac")
+def test_the_frames_are_copied_whole_without_their_headers(tmp_path, segments, marks):
+    form = mp4write.write_container([segments[0], b"", *segments[1:]], marks, tmp_path / "x.m4b")
+    assert (form.sample_rate, form.channels, form.config) == (RATE, 1, bytes.fromhex("1388"))
+    frames = sum(package.adts_frames(data) for data in segments)
+    stbl = _find(_moov(tmp_path / "x.m4b"), b"trak", b"mdia", b"minf", b"stbl")
+    stsz = _find(stbl, b"stsz")
+    sizes = struct.unpack(f">{frames}I", stsz[12:])
+    assert sum(sizes) == sum(len(data) for data in segments) - 7 * frames
+    data = (tmp_path / "x.m4b").read_bytes()
+    assert data.endswith(segments[-1][-sizes[-1] :])  # the last frame, its 7-byte header gone
+    with pytest.raises(mp4write.DamagedAudio, match="not ADTS"):
+        mp4write.write_container([b"RIFF" + bytes(20)], marks, tmp_path / "y.m4b")
