@@ -28,7 +28,7 @@ from .ffmetadata import ChapterMark, chapter_title
 FRAME = 1024  # samples in one AAC-LC frame
 NERO_MAX_CHAPTERS = 255  # `chpl` counts its chapters in one byte
 CHUNK = 64  # frames in a chunk of the index: about 3 s at 22,050 Hz
-LIMIT_32 = 0xFFFFFFFF  # beyond this (a book of about 150 hours), offsets and mdat's size take 64 bits
+LIMIT_32 = 0xFFFFFFFF  # a file that could pass this gets 64-bit chunk offsets (co64) and mdat size
 _MATRIX = struct.pack(">9I", 0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
 _UND = 0x55C4  # ISO 639-2 "und", packed as three 5-bit letters
 _ADTS_RATES = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350)
@@ -67,7 +67,7 @@ class AacFormat:
 
 
 def adts_format(data: bytes) -> AacFormat:
-    """The format of the ADTS frame at the start of `data`; ValueError if there is none."""
+    """The format of the ADTS frame at the start of `data`; DamagedAudio if there is none."""
     if len(data) < 7 or data[0] != 0xFF or data[1] & 0xF6 != 0xF0:
         raise DamagedAudio("not ADTS at byte 0")
     rate_index = (data[2] >> 2) & 0x0F

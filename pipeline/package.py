@@ -48,13 +48,13 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-NERO_MAX_CHAPTERS = 255  # `chpl` counts its chapters in one byte; ffmpeg writes only the first 255
+NERO_MAX_CHAPTERS = mp4write.NERO_MAX_CHAPTERS  # `chpl` counts its chapters in one byte
 STIK_AUDIOBOOK = 2
 DESC_MAX = 255  # iTunes shows `desc` as a short summary; the whole text goes to `ldes`
 _FREEFORM = "----:com.apple.iTunes:"
 BUILD_TAG = "----:org.audiobook-pipeline:BUILD"  # what the file was built from, so a no-op rebuild is seen
 FORMAT = "m4b-mp4write-1"  # the layout assemble_m4b writes; part of every book's build fingerprint
-FRAME = 1024  # samples in one AAC-LC frame, and the encoder's priming at the start of a stream
+FRAME = mp4write.FRAME  # samples in one AAC-LC frame, and the encoder's priming at the start of a stream
 _FFMPEG_QUIET = ("-hide_banner", "-nostats", "-v", "error", "-y")
 
 
