@@ -11,11 +11,13 @@ from array import array
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from mutagen.mp4 import MP4
 
 from pipeline import mp4write, package, tools
 from pipeline.errors import ToolError
-from pipeline.ffmetadata import ChapterMark
+from pipeline.ffmetadata import ChapterMark, chapter_title
 from pipeline.model import Metadata
 from pipeline.mp4read import _boxes, _find, _moov, decode_errors, movie_duration, read_back
 from pipeline.runner import run
@@ -243,3 +245,28 @@ def test_the_frames_are_copied_whole_without_their_headers(tmp_path, segments, m
     assert data.endswith(segments[-1][-sizes[-1] :])  # the last frame, its 7-byte header gone
     with pytest.raises(mp4write.DamagedAudio, match="not ADTS"):
         mp4write.write_container([b"RIFF" + bytes(20)], marks, tmp_path / "y.m4b")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    layout=st.lists(st.lists(st.integers(0, 5), min_size=1, max_size=3), min_size=1, max_size=6),
+    titles=st.lists(st.text(max_size=300), min_size=6, max_size=6),
+)
+def test_any_layout_and_titles_read_back_exactly(tmp_path, segments, layout, titles):
+    """Whatever the chapters and their titles, both formats read back what was meant, to the sample."""
+    parts = [[segments[i] for i in chapter] for chapter in layout]
+    lengths = [[(package.adts_frames(data) - 1) * package.FRAME for data in chapter] for chapter in parts]
+    marks = package.chapter_layout(titles[: len(layout)], lengths)
+    dest = tmp_path / f"{abs(hash((str(layout), tuple(titles))))}.m4b"
+    book = package.assemble_m4b(
+        [data for chapter in parts for data in chapter],
+        sample_rate=RATE,
+        marks=marks,
+        metadata=METADATA,
+        dest=dest,
+    )
+    back = read_back(book)
+    meant = [(chapter_title(m.title), m.start / RATE) for m in marks]
+    assert list(back.quicktime_chapters) == meant
+    assert [t for t, _ in back.nero_chapters] == [t for t, _ in meant]
+    assert back.duration == marks[-1].end / RATE
