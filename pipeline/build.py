@@ -139,7 +139,7 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None, timeline: 
     gain = calibrated_gain(engine, cache)  # before the worker pool starts: it synthesizes in this process
     jobs = plan(scripts, identity=engine.identity(), gain=gain, encoder=encoder)
     segments = [segment for job in jobs for segment in job.segments]
-    art = _cover(meta, cache)
+    art, cover_key = _cover(meta, cache)
     fingerprint = _fingerprint(jobs, scripts, meta, art)
     options.output_dir.mkdir(parents=True, exist_ok=True)
     dest = options.output_dir / output_name(meta)
@@ -225,6 +225,17 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None, timeline: 
             f"{synthesized:,} of {total_sentences:,} sentences synthesized, {encoded} of {len(jobs)} chapters "
             f"encoded ({encoded_segments} of {len(segments)} lines), {len(jobs) - encoded} reused"
         )
+        segment_keys = [segment.key for segment in segments]
+        cache.remember(
+            dest,
+            {
+                "sentences": [s.key for segment in segments for s in segment.sentences],
+                "aac": segment_keys,
+                "chapters": segment_keys,
+                "covers": [cover_key] if cover_key else [],
+                "inputs": [inputs] if inputs else [],
+            },
+        )
         result = _result(
             dest, jobs, total_sentences, synthesized, encoded, encoded_segments, False, uses, started
         )
@@ -304,16 +315,17 @@ def _unchanged(options: BuildOptions, inputs: str | None, cache: Cache, started:
     )
 
 
-def _cover(meta: Metadata, cache: Cache) -> bytes:
-    """The cover: the book's own image, or a generated one (remembered in the cache: drawing it takes a while)."""
+def _cover(meta: Metadata, cache: Cache) -> tuple[bytes, str | None]:
+    """The cover: the book's own image, or a generated one (remembered in the cache: drawing it takes a
+    while), with its cache key."""
     if meta.cover is not None:
-        return cover.cover_image(meta)
+        return cover.cover_image(meta), None
     cover_key = key("cover", cover.GENERATOR_VERSION, meta.title, meta.author)
     art = cache.get("covers", cover_key, sample_rate=0)
     if art is None:
         art = cover.cover_image(meta)
         cache.put("covers", cover_key, art, sample_rate=0)
-    return art
+    return art, cover_key
 
 
 def _narrator(engine) -> str:

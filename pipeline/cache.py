@@ -1,7 +1,9 @@
 """A content-addressed cache of rendered audio, so a rebuild redoes only what changed.
 
-Kinds of entry: `sentences` (PCM of one spoken sentence), `aac` (one chapter, levelled and encoded) and
-`chapters` (JSON: a chapter's length and its sentences' times). Audio entries carry a small header (magic,
+Kinds of entry: `sentences` (PCM of one spoken sentence), `aac` (one segment, levelled and encoded),
+`chapters` (JSON: a segment's length and its sentences' times), `calibration` (a voice's gain), `covers`,
+`inputs` (what the last build of a set of inputs made) and `books` (which entries each book's latest build
+uses, so `prune` can drop what no book needs any more). Audio entries carry a small header (magic,
 format version, sample rate, length, BLAKE2 digest); JSON entries carry their own key. Every entry is
 written to a temporary name and renamed into place, and verified when read: a missing, truncated or corrupt
 entry is a miss (and is removed), never a crash and never silence in the book.
@@ -19,6 +21,8 @@ import os
 import shutil
 import struct
 import tempfile
+import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,7 +41,10 @@ _SUFFIX = {
     "calibration": ".json",
     "covers": ".img",
     "inputs": ".json",
+    "books": ".json",
 }
+KEPT = ("calibration",)  # a few bytes per voice, measured by synthesizing: never pruned
+PRUNE_GRACE = 3600.0  # seconds: entries this new may belong to a build still running, so prune leaves them
 KINDS = tuple(_SUFFIX)
 
 
@@ -150,6 +157,62 @@ class Cache:
                         total += path.stat().st_size
         return count, total
 
+    def remember(self, book: Path, used: dict[str, Iterable[str]]) -> None:
+        """Record the entries (kind -> keys) the latest build of `book`, its output file, uses."""
+        value = {"book": str(book), "entries": {kind: sorted(set(keys)) for kind, keys in used.items()}}
+        self.put_json("books", key("book", str(book.absolute())), value)
+
+    def prune(self, *, grace: float = PRUNE_GRACE) -> tuple[int, int]:
+        """Remove what no book needs any more: entries not used by the latest build of any book whose output
+        file still exists (audio of text since edited, of an old lexicon entry, of another voice), the
+        records of books since deleted, and temporary files left by killed builds. Anything younger than
+        `grace` seconds stays, since a build may be writing it now. Returns (entries removed, bytes freed)."""
+        cutoff = time.time() - grace
+        live: dict[str, set[str]] = {}
+        removed = freed = 0
+        for record in self._files("books"):
+            value = self.get_json("books", record.stem)
+            if isinstance(value, dict) and Path(str(value.get("book"))).is_file():
+                for kind, keys in dict(value.get("entries") or {}).items():
+                    live.setdefault(kind, set()).update(keys)
+            elif _older(record, cutoff):
+                removed, freed = removed + 1, freed + _remove(record)
+        for kind in KINDS:
+            if kind in (*KEPT, "books"):
+                continue
+            for path in self._files(kind):
+                if path.stem not in live.get(kind, ()) and _older(path, cutoff):
+                    removed, freed = removed + 1, freed + _remove(path)
+        for leftover in [*self.root.glob("*/*/.tmp-*"), *self.root.glob("work/*")]:
+            if _older(leftover, cutoff):
+                freed += _remove(leftover)
+        return removed, freed
+
+    def _files(self, kind: str) -> Iterable[Path]:
+        suffix = _SUFFIX[kind]
+        return (p for p in (self.root / kind).glob(f"*/*{suffix}") if not p.name.startswith(".tmp-"))
+
     def clear(self) -> None:
         for kind in (*KINDS, "work"):
             shutil.rmtree(self.root / kind, ignore_errors=True)
+
+
+def _older(path: Path, cutoff: float) -> bool:
+    try:
+        return path.lstat().st_mtime < cutoff
+    except OSError:
+        return False
+
+
+def _remove(path: Path) -> int:
+    """Delete a file or folder; the bytes it held (0 if it was already gone)."""
+    try:
+        if path.is_dir() and not path.is_symlink():
+            size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+            shutil.rmtree(path, ignore_errors=True)
+            return size
+        size = path.lstat().st_size
+        path.unlink()
+        return size
+    except OSError:
+        return 0

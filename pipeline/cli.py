@@ -202,6 +202,14 @@ def _cmd_cache(args: argparse.Namespace) -> int:
         cache.clear()
         print(f"emptied {cache.root}")
         return 0
+    if args.action == "prune":
+        removed, freed = cache.prune()
+        count, size = cache.size()
+        print(
+            f"{cache.root}: removed {removed:,} entries ({freed / 1e6:,.1f} MB) that no built book uses; "
+            f"{count:,} entries ({size / 1e6:,.1f} MB) kept"
+        )
+        return 0
     count, size = cache.size()
     print(f"{cache.root}: {count:,} entries, {size / 1e6:,.1f} MB")
     return 0
@@ -400,10 +408,14 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "cache",
-        help="show the cache's size, or empty it",
-        description="Report where the cache is and how big, or empty it with `cache clear`.",
+        help="show the cache's size, prune what no book uses, or empty it",
+        description=(
+            "Report where the cache is and how big. `cache prune` removes the audio no built book uses any more "
+            "(sentences since edited, old lexicon entries, other voices; a book whose output file is gone counts "
+            "as no longer built). `cache clear` empties it."
+        ),
     )
-    p.add_argument("action", nargs="?", choices=["size", "clear"], default="size")
+    p.add_argument("action", nargs="?", choices=["size", "prune", "clear"], default="size")
     p.add_argument("--cache", type=Path, help="cache folder (default: $AUDIOBOOK_CACHE or the user cache)")
     p.set_defaults(func=_cmd_cache)
 

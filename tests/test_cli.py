@@ -157,3 +157,13 @@ def test_cache_size_and_clear(book, tmp_path, capsys):
     capsys.readouterr()
     assert main(["cache", "--cache", str(cache)]) == 0
     assert ": 0 entries" in capsys.readouterr().out
+
+
+def test_cache_prune_says_what_it_removed(book, tmp_path, capsys):
+    cache = tmp_path / "cache"
+    argv = ["build", str(book), "-o", str(tmp_path / "out"), "--engine", "silent", "--cache", str(cache)]
+    assert main(argv) == 0
+    capsys.readouterr()
+    assert main(["cache", "prune", "--cache", str(cache)]) == 0
+    said = capsys.readouterr().out
+    assert "removed 0 entries (0.0 MB) that no built book uses" in said and "kept" in said

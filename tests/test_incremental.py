@@ -129,3 +129,48 @@ def test_joins_are_silent_and_chapter_starts_exact(tmp_path):
         join = samples[at - 3 * 1024 : at + int(0.25 * rate)]  # the end of one chapter, the join, the lead-in
         assert max(abs(x) for x in join) < 100  # silence: no click at the join
         assert max(abs(x) for x in samples[at + int(0.3 * rate) : at + int(1.0 * rate)]) > 3000  # the title
+
+
+def test_prune_keeps_what_the_books_use_and_drops_the_rest(tmp_path):
+    from pipeline.cache import Cache
+
+    book, out, cache_dir = make_book(tmp_path / "book"), tmp_path / "out", tmp_path / "cache"
+    cache = Cache(cache_dir)
+    run(book, out, cache_dir)
+    before = cache.size()
+    assert cache.prune() == (0, 0)  # everything is in use, and new besides
+
+    # An edit leaves the old sentence's audio behind: its PCM, encoded segment, record, and the old inputs
+    (book / "book.txt").write_text(BOOK.replace("Nobody knew more.", "Nobody knew why."), encoding="utf-8")
+    run(book, out, cache_dir)
+    assert cache.size()[0] == before[0] + 4
+    removed, freed = cache.prune(grace=0)
+    assert removed == 4 and freed > 0
+    assert cache.size()[0] == before[0]
+
+    # What is left is all a rebuild needs: nothing changed is up to date, one more edit costs one sentence
+    assert run(book, out, cache_dir).up_to_date
+    (book / "book.txt").write_text(BOOK.replace("Nobody knew more.", "Nobody knew how."), encoding="utf-8")
+    again = run(book, out, cache_dir)
+    assert (again.synthesized, again.encoded) == (1, 1)
+
+    # A book whose output is gone no longer holds anything but the voice's calibration
+    again.path.unlink()
+    cache.prune(grace=0)
+    assert [p.parent.parent.name for p in cache_dir.glob("*/*/*") if p.is_file()] == ["calibration"]
+
+
+def test_prune_removes_what_killed_builds_left(tmp_path):
+    from pipeline.cache import Cache
+
+    cache = Cache(tmp_path)
+    cache.put("sentences", "ab" * 20, b"\0\0", sample_rate=22050)
+    stray = tmp_path / "sentences" / "ab" / ".tmp-x.pcm"
+    stray.write_bytes(b"half")
+    (tmp_path / "work" / "tmpdir").mkdir(parents=True)
+    (tmp_path / "work" / "tmpdir" / "a.pcm").write_bytes(b"1234")
+    assert cache.prune(grace=3600) == (0, 0)  # too new: a build may be writing them
+    removed, freed = cache.prune(grace=0)
+    assert (removed, freed) == (1, 4 + 4 + 2 + 34)  # the entry (2 bytes + header), the stray, the work file
+    assert not stray.exists() and not (tmp_path / "work" / "tmpdir").exists()
+    assert cache.size() == (0, 0)
