@@ -6,6 +6,7 @@ other callers pass nothing and hear nothing.
 
 from __future__ import annotations
 
+import sys
 from typing import Protocol
 
 
@@ -34,3 +35,42 @@ class Silent:
 
     def note(self, message: str) -> None:
         pass
+
+
+class TerminalReporter:
+    """Progress bars with an ETA on a terminal; one plain line per step otherwise; nothing with --quiet."""
+
+    def __init__(self, *, quiet: bool = False, stream=sys.stderr) -> None:
+        self.quiet = quiet
+        self.stream = stream
+        self.tty = stream.isatty()
+        self._bar = None
+
+    def start(self, stage: str, total: int, unit: str) -> None:
+        if self.quiet:
+            return
+        if self.tty and total:
+            from tqdm import tqdm
+
+            self._bar = tqdm(
+                total=total,
+                desc=stage,
+                unit=f" {unit}" if unit else "it",
+                file=self.stream,
+                dynamic_ncols=True,
+            )
+        else:
+            print(f"{stage}…" + (f" ({total} {unit}s)" if total else ""), file=self.stream, flush=True)
+
+    def advance(self, steps: int = 1) -> None:
+        if self._bar is not None:
+            self._bar.update(steps)
+
+    def finish(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+    def note(self, message: str) -> None:
+        if not self.quiet:
+            print(message, file=self.stream, flush=True)
