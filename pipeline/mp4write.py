@@ -122,6 +122,14 @@ def write_container(parts: Iterable[bytes | Path], marks: Sequence[ChapterMark],
     return form
 
 
+def count_frames(data: bytes) -> int:
+    """The number of AAC frames in ADTS data; DamagedAudio if it is not whole, well-formed ADTS."""
+    sizes = array.array("I")
+    for _ in _frames(memoryview(data), sizes):
+        pass
+    return len(sizes)
+
+
 def _frames(view: memoryview, sizes: array.array) -> Iterator[memoryview]:
     """The raw frames of ADTS data (headers taken off), appending each one's size to `sizes`."""
     position = 0

@@ -85,7 +85,7 @@ def write_m4b(
     """
     samples = _pcm_samples(pcm)
     _check_marks(marks, total=samples)
-    with _work_folder(dest) as work:
+    with work_folder(dest) as work:
         audio = encode_aac(
             pcm, sample_rate=sample_rate, dest=work / "audio.m4a", bitrate=bitrate, aac_coder=aac_coder
         )
@@ -120,7 +120,7 @@ def assemble_m4b(
     `write_m4b`.
     """
     _check_marks(marks, total=marks[-1].end if marks else 0)
-    with _work_folder(dest) as work:
+    with work_folder(dest) as work:
         book = work / "book.m4b"
         try:
             form = mp4write.write_container(parts, marks, book)
@@ -144,7 +144,7 @@ def assemble_m4b(
 
 
 @contextlib.contextmanager
-def _work_folder(dest: Path) -> Iterator[Path]:
+def work_folder(dest: Path) -> Iterator[Path]:
     """A temporary folder beside `dest` (same filesystem, so the finished file is renamed into place, not
     copied), removed afterwards whatever happened."""
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -208,19 +208,7 @@ def encode_adts(
 
 def adts_frames(data: bytes) -> int:
     """The number of AAC frames in ADTS data; ValueError if it is not whole, well-formed ADTS."""
-    count = position = 0
-    view = memoryview(data)
-    while position < len(view):
-        if len(view) - position < 7 or view[position] != 0xFF or view[position + 1] & 0xF6 != 0xF0:
-            raise ValueError(f"not ADTS at byte {position}")
-        length = ((view[position + 3] & 0x03) << 11) | (view[position + 4] << 3) | (view[position + 5] >> 5)
-        if length < 7 or position + length > len(view):
-            raise ValueError(f"ADTS frame at byte {position} is cut short")
-        if (view[position + 6] & 0x03) != 0:
-            raise ValueError("ADTS frames holding several raw blocks are not supported")
-        position += length
-        count += 1
-    return count
+    return mp4write.count_frames(data)
 
 
 def _finish(

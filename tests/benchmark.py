@@ -84,6 +84,12 @@ def timed(argv: list[str], *, env: dict[str, str] | None = None) -> tuple[float,
     return seconds, peak, err
 
 
+def _aac_encode(wav: Path, out: Path, *, coder: str, bitrate: str) -> list[str]:
+    """One bare ffmpeg run encoding `wav` with our AAC settings."""
+    argv = [str(tools.ffmpeg()), "-v", "error", "-y", "-i", str(wav)]
+    return [*argv, "-c:a", "aac", "-aac_coder", coder, "-b:a", bitrate, str(out)]
+
+
 # --- the floor ------------------------------------------------------------------------------------------
 def floor(text: str, work: Path, *, bitrate: str, coder: str) -> dict[str, float]:
     wav = work / "floor.wav"
@@ -100,23 +106,7 @@ def floor(text: str, work: Path, *, bitrate: str, coder: str) -> dict[str, float
     synth, synth_mem, _ = timed([sys.executable, "-c", script, str(source), str(wav)])
     with wave.open(str(wav)) as w:
         audio_seconds = w.getnframes() / w.getframerate()
-    encode, encode_mem, _ = timed(
-        [
-            str(tools.ffmpeg()),
-            "-v",
-            "error",
-            "-y",
-            "-i",
-            str(wav),
-            "-c:a",
-            "aac",
-            "-aac_coder",
-            coder,
-            "-b:a",
-            bitrate,
-            str(work / "floor.m4a"),
-        ]
-    )
+    encode, encode_mem, _ = timed(_aac_encode(wav, work / "floor.m4a", coder=coder, bitrate=bitrate))
     return {
         "synth_s": synth,
         "encode_s": encode,
@@ -162,23 +152,7 @@ def codecs(work: Path, wav: Path, *, bitrate: str) -> dict[str, dict[str, float]
         out = work / f"{coder}.m4a"
         times = []
         for _ in range(3):
-            seconds, _, _ = timed(
-                [
-                    ffmpeg,
-                    "-v",
-                    "error",
-                    "-y",
-                    "-i",
-                    str(wav),
-                    "-c:a",
-                    "aac",
-                    "-aac_coder",
-                    coder,
-                    "-b:a",
-                    bitrate,
-                    str(out),
-                ]
-            )
+            seconds, _, _ = timed(_aac_encode(wav, out, coder=coder, bitrate=bitrate))
             times.append(seconds)
         decoded = work / f"{coder}.wav"
         subprocess.run([ffmpeg, "-v", "error", "-y", "-i", str(out), "-ac", "1", str(decoded)], check=True)

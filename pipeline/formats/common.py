@@ -7,15 +7,11 @@ edit redoes one chapter's files and not the others'.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
 import os
 import re
 import secrets
-import shutil
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 from ..build import safe_filename
@@ -84,17 +80,6 @@ def write_if_changed(path: Path, data: bytes) -> bool:
         temporary.unlink(missing_ok=True)
         raise
     return True
-
-
-@contextlib.contextmanager
-def work_folder(beside: Path) -> Iterator[Path]:
-    """A temporary folder in `beside`'s folder (same filesystem, so os.replace is atomic), always removed."""
-    beside.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(dir=beside.parent, prefix=f".{beside.name}.", suffix=".tmp"))
-    try:
-        yield work
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def remove_stale(folder: Path, keep: set[Path], suffixes: tuple[str, ...]) -> None:

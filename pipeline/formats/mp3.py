@@ -48,7 +48,7 @@ from .. import tools
 from ..built import BuiltBook, TimedChapter
 from ..errors import ToolError
 from ..ffmetadata import clean_text
-from ..package import narrator_credit
+from ..package import narrator_credit, work_folder
 from ..progress import Reporter
 from ..runner import run
 from .common import (
@@ -58,7 +58,6 @@ from .common import (
     cover_mime,
     remove_stale,
     title_of,
-    work_folder,
 )
 
 log = logging.getLogger(__name__)

@@ -30,7 +30,6 @@ from .common import (
     cover_suffix,
     remove_stale,
     title_of,
-    work_folder,
     write_if_changed,
 )
 
@@ -117,7 +116,7 @@ def _episode_key(path: Path) -> str | None:
 
 def _write_episode(book: BuiltBook, chapter: TimedChapter, dest: Path) -> None:
     rate = book.sample_rate
-    with work_folder(dest) as work:
+    with package.work_folder(dest) as work:
         joined = work / "episode.aac"
         frames = 0
         with joined.open("wb") as out:
