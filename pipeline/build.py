@@ -20,16 +20,19 @@ from pathlib import Path
 
 import filelock
 
-from . import __version__, built, cover, manuscript, metadata, package, source, tools
-from .cache import Cache, default_root, key
-from .engines import DEFAULT, make_engine
+from . import __version__, tools
+from .audio import timeline as sentence_timeline
+from .audio.cache import Cache, default_root, key
+from .audio.render import ChapterJob, Encoder, EngineSpec, Renderer, calibrated_gain, plan
 from .errors import AudiobookError, InputError
-from .ffmetadata import chapter_title, clean_text
-from .lexicon import Lexicon
+from .m4b import cover, package
+from .m4b.ffmetadata import chapter_title, clean_text
 from .model import Metadata
-from .narration import ChapterScript, narrate
 from .progress import Reporter, Silent
-from .render import ChapterJob, Encoder, EngineSpec, Renderer, calibrated_gain, plan
+from .speech.lexicon import Lexicon
+from .speech.narration import ChapterScript, narrate
+from .text import manuscript, metadata, source
+from .voice import DEFAULT, make_engine
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +69,9 @@ class BuildResult:
     seconds: float
     outputs: tuple[Path, ...] = ()  # every file written or kept up to date, the M4B first
     sample_rate: int = 0
-    timeline: tuple[built.TimedChapter, ...] = ()  # with build(timeline=True): every sentence, timed
+    timeline: tuple[
+        sentence_timeline.TimedChapter, ...
+    ] = ()  # with build(timeline=True): every sentence, timed
 
 
 _RESERVED = {
@@ -180,7 +185,7 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None, timeline: 
                 encoded_segments += done.encoded
                 report.advance(job.words)
             report.finish()
-            infos = [built.segment_infos(renderer, job) for job in jobs]
+            infos = [sentence_timeline.segment_infos(renderer, job) for job in jobs]
             marks = package.chapter_layout(
                 [s.title for s in scripts], [[i.samples for i in x] for x in infos]
             )
@@ -188,7 +193,9 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None, timeline: 
             if not current or encoded:
                 report.start("Assembling", 0, "")
                 package.assemble_m4b(
-                    built.encoded_audio(renderer, jobs, sample_rate=engine.sample_rate, redone=redone),
+                    sentence_timeline.encoded_audio(
+                        renderer, jobs, sample_rate=engine.sample_rate, redone=redone
+                    ),
                     sample_rate=engine.sample_rate,
                     marks=marks,
                     metadata=meta,
@@ -199,11 +206,11 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None, timeline: 
                 report.finish()
             encoded += len(set(redone))
             outputs: tuple[Path, ...] = (dest,)
-            chapters = built.timed_chapters(scripts, jobs, infos, marks)
+            chapters = sentence_timeline.timed_chapters(scripts, jobs, infos, marks)
             if options.formats - {"m4b"}:
                 from . import formats
 
-                book_built = built.BuiltBook(
+                book_built = sentence_timeline.BuiltBook(
                     metadata=meta,
                     cover=art,
                     sample_rate=engine.sample_rate,

@@ -61,7 +61,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_chapters(args: argparse.Namespace) -> int:
-    from . import source
+    from .text import source
 
     loaded = source.load(args.source)
     rows = [
@@ -79,17 +79,18 @@ def _cmd_chapters(args: argparse.Namespace) -> int:
 
 
 def _cmd_spoken(args: argparse.Namespace) -> int:
-    from . import source, speech
-    from .engines import engine_class
-    from .lexicon import Lexicon
-    from .narration import narrate
+    from .speech import normalise
+    from .speech.lexicon import Lexicon
+    from .speech.narration import narrate
+    from .text import source
+    from .voice import engine_class
 
     notation = engine_class(args.engine).NOTATION
     src = args.source
     lexicon_file = source.lexicon_path(src if src.exists() else Path.cwd(), args.lexicon)
     lexicon = Lexicon.load(lexicon_file) if lexicon_file else Lexicon.empty()
     if args.text is not None:
-        for sentence in speech.sentences(args.text):
+        for sentence in normalise.sentences(args.text):
             print(lexicon.apply(sentence.spoken, notation=notation).text)
         return 0
     loaded = source.load(src)
@@ -109,8 +110,8 @@ def _cmd_spoken(args: argparse.Namespace) -> int:
 
 
 def _lexicon_for(args: argparse.Namespace):
-    from . import source
-    from .lexicon import Lexicon
+    from .speech.lexicon import Lexicon
+    from .text import source
 
     src = args.source if getattr(args, "source", None) is not None else Path("script")
     path = source.lexicon_path(src if src.exists() else Path.cwd(), args.lexicon)
@@ -118,7 +119,8 @@ def _lexicon_for(args: argparse.Namespace):
 
 
 def _cmd_lint(args: argparse.Namespace) -> int:
-    from . import lint, manuscript
+    from .editing import lint
+    from .text import manuscript
 
     findings = lint.lint(manuscript.manuscript_files(args.source), lexicon=_lexicon_for(args))
     print(lint.render(findings))
@@ -126,7 +128,8 @@ def _cmd_lint(args: argparse.Namespace) -> int:
 
 
 def _cmd_lexicon_check(args: argparse.Namespace) -> int:
-    from . import lexicon_tools, source
+    from .editing import lexicon_tools
+    from .text import source
 
     report = lexicon_tools.check(source.load(args.source).book, _lexicon_for(args))
     print(report.render())
@@ -134,14 +137,14 @@ def _cmd_lexicon_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_lexicon_show(args: argparse.Namespace) -> int:
-    from . import lexicon_tools
+    from .editing import lexicon_tools
 
     print(lexicon_tools.show(_lexicon_for(args), args.name, voice=args.voice or "en-us"))
     return 0
 
 
 def _cmd_say(args: argparse.Namespace) -> int:
-    from . import lexicon_tools
+    from .editing import lexicon_tools
 
     dest = lexicon_tools.say(
         args.text,
@@ -156,7 +159,7 @@ def _cmd_say(args: argparse.Namespace) -> int:
 
 
 def _cmd_cache(args: argparse.Namespace) -> int:
-    from .cache import Cache, default_root
+    from .audio.cache import Cache, default_root
 
     cache = Cache(args.cache or default_root())
     if args.action == "clear":
@@ -177,7 +180,7 @@ def _cmd_cache(args: argparse.Namespace) -> int:
 
 
 def _cmd_check_audio(args: argparse.Namespace) -> int:
-    from .proof import check_book
+    from .editing.proof import check_book
 
     report = check_book(
         _build_options(args),
@@ -205,7 +208,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_doctor(args: argparse.Namespace) -> int:
-    from . import doctor
+    from .editing import doctor
 
     checks = doctor.doctor(output_dir=args.output, cache_dir=args.cache)
     print(doctor.render(checks))
@@ -226,7 +229,7 @@ def _whole(low: int, high: int, what: str):
 
 
 def _cmd_voices(args: argparse.Namespace) -> int:
-    from .engines.espeak import voices
+    from .voice.espeak import voices
 
     for language, name, identifier in voices():
         print(f"{language:<20} {name:<40} {identifier}")

@@ -33,7 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline import manuscript, tools  # noqa: E402
+from pipeline import tools  # noqa: E402
+from pipeline.text import manuscript  # noqa: E402
 
 
 # --- measuring ------------------------------------------------------------------------------------------
@@ -95,7 +96,7 @@ def floor(text: str, work: Path, *, bitrate: str, coder: str) -> dict[str, float
     wav = work / "floor.wav"
     script = (
         "import sys, wave\n"
-        "from pipeline.engines.espeak import EspeakEngine\n"
+        "from pipeline.voice.espeak import EspeakEngine\n"
         "engine = EspeakEngine()\n"
         "pcm = engine._synthesize(open(sys.argv[1], encoding='utf-8').read())\n"
         "with wave.open(sys.argv[2], 'wb') as w:\n"

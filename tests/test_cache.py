@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pipeline.cache import Cache, key
+from pipeline.audio.cache import Cache, key
 
 
 def test_key_changes_with_every_part():

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops
 
-from pipeline.cover import MAX_SIDE, SIZE, cover_image, generated_cover
 from pipeline.errors import ConfigError
+from pipeline.m4b.cover import MAX_SIDE, SIZE, cover_image, generated_cover
 from pipeline.model import Metadata
 
 BOOK = Metadata(title="On the Kirov Assassination", author="Leon Trotsky")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline import doctor, tools
+from pipeline import tools
+from pipeline.editing import doctor
 
 
 @pytest.fixture

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.engines import engine_class, make_engine
-from pipeline.engines.espeak import text_to_phonemes
 from pipeline.errors import InputError
+from pipeline.voice import engine_class, make_engine
+from pipeline.voice.espeak import text_to_phonemes
 
 SENTENCE = "The assassination of Kirov has remained a complete mystery for several weeks."
 

@@ -8,8 +8,10 @@ from array import array
 
 import pytest
 
-from pipeline import audio, package, runner, tools
+from pipeline import runner, tools
+from pipeline.audio import level
 from pipeline.cli import main
+from pipeline.m4b import package
 from tests.conftest import ROOT
 
 TITLES = [
@@ -63,7 +65,7 @@ def test_the_first_book_builds_into_a_complete_audiobook(tmp_path, capsys):
     assert back.cover and back.codec.startswith("mp4a")
     assert package.decode_errors(path) == ""
 
-    loudness = audio.measure(path)
+    loudness = level.measure(path)
     assert loudness.integrated_lufs == pytest.approx(-18, abs=1)
     pcm = tmp_path / "book.pcm"
     runner.run(

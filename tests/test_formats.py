@@ -19,11 +19,11 @@ from mutagen.id3 import ID3, CTOCFlags
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4
 
-from pipeline import package, runner, tools
+from pipeline import runner, tools
 from pipeline.build import BuildOptions, build
 from pipeline.formats import feed, transcript
-
-from .test_build import BOOK, METADATA
+from pipeline.m4b import package
+from tests.test_build import BOOK, METADATA
 
 NAME = "Ada Example - The Tiny Test Book"
 ALL = frozenset({"m4b", "mp3", "podcast", "vtt"})

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import package
 from pipeline.build import BuildOptions, build
+from pipeline.m4b import package
 
 BOOK = """\
 CHAPTER I. Kirov
@@ -132,7 +132,7 @@ def test_joins_are_silent_and_chapter_starts_exact(tmp_path):
 
 
 def test_prune_keeps_what_the_books_use_and_drops_the_rest(tmp_path):
-    from pipeline.cache import Cache
+    from pipeline.audio.cache import Cache
 
     book, out, cache_dir = make_book(tmp_path / "book"), tmp_path / "out", tmp_path / "cache"
     cache = Cache(cache_dir)
@@ -161,7 +161,7 @@ def test_prune_keeps_what_the_books_use_and_drops_the_rest(tmp_path):
 
 
 def test_prune_removes_what_killed_builds_left(tmp_path):
-    from pipeline.cache import Cache
+    from pipeline.audio.cache import Cache
 
     cache = Cache(tmp_path)
     cache.put("sentences", "ab" * 20, b"\0\0", sample_rate=22050)

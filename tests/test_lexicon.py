@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.engines.base import Notation
-from pipeline.engines.espeak import EspeakEngine, text_to_phonemes
 from pipeline.errors import ConfigError
-from pipeline.lexicon import Entry, Lexicon
-from pipeline.phonemes import canonical, espeak_to_ipa, stress_pattern
+from pipeline.speech.lexicon import Entry, Lexicon
+from pipeline.speech.phonemes import canonical, espeak_to_ipa, stress_pattern
+from pipeline.voice.base import Notation
+from pipeline.voice.espeak import EspeakEngine, text_to_phonemes
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "script" / "on-the-kirov-assassination.txt"

@@ -5,12 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import lexicon_tools, source
+from pipeline.editing import lexicon_tools
+from pipeline.editing.lexicon_tools import alike, check, say, show, skeleton
 from pipeline.errors import ConfigError, InputError
-from pipeline.lexicon import Lexicon
-from pipeline.lexicon_tools import alike, check, say, show, skeleton
 from pipeline.model import Book, Chapter, Metadata, Paragraph, Where
-from pipeline.phonemes import canonical, ipa_to_espeak
+from pipeline.speech.lexicon import Lexicon
+from pipeline.speech.phonemes import canonical, ipa_to_espeak
+from pipeline.text import source
 
 ROOT = Path(__file__).resolve().parents[1]
 TEXT = Path("book.txt")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import lint
-from pipeline.lexicon import Entry, Lexicon
+from pipeline.editing import lint
 from pipeline.model import Where
+from pipeline.speech.lexicon import Entry, Lexicon
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "script" / "on-the-kirov-assassination.txt"

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import yamlfile
-from pipeline.chapter_overrides import ChapterOverrides, overrides_from_yaml
 from pipeline.errors import ConfigError, InputError
-from pipeline.manuscript import FrontMatter, find_body, guess_front_matter, manuscript_files, read_text
 from pipeline.model import Paragraph, Where
+from pipeline.text import yamlfile
+from pipeline.text.manuscript import FrontMatter, find_body, guess_front_matter, manuscript_files, read_text
+from pipeline.text.overrides import ChapterOverrides, overrides_from_yaml
 
 TEXT = "“Well,” she said – and stopped.\nNext line é.\n"
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline import metadata
 from pipeline.errors import ConfigError
+from pipeline.text import metadata
 
 
 def test_file_wins_over_text_which_wins_over_file_name(tmp_path):

@@ -15,11 +15,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mutagen.mp4 import MP4
 
-from pipeline import mp4write, package, tools
+from pipeline import tools
 from pipeline.errors import ToolError
-from pipeline.ffmetadata import ChapterMark, chapter_title
+from pipeline.m4b import mp4write, package
+from pipeline.m4b.ffmetadata import ChapterMark, chapter_title
+from pipeline.m4b.mp4read import _boxes, _find, _moov, decode_errors, movie_duration, read_back
 from pipeline.model import Metadata
-from pipeline.mp4read import _boxes, _find, _moov, decode_errors, movie_duration, read_back
 from pipeline.runner import run
 
 RATE = 22050

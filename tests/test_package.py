@@ -16,12 +16,13 @@ from hypothesis import strategies as st
 from mutagen.mp4 import MP4
 from PIL import Image
 
-from pipeline import package, tools
-from pipeline.cover import generated_cover
+from pipeline import tools
 from pipeline.errors import InputError, ToolError
-from pipeline.ffmetadata import ChapterMark, chapter_title, ffmetadata
+from pipeline.m4b import package
+from pipeline.m4b.cover import generated_cover
+from pipeline.m4b.ffmetadata import ChapterMark, chapter_title, ffmetadata
+from pipeline.m4b.mp4read import quicktime_chapters, read_back
 from pipeline.model import Metadata
-from pipeline.mp4read import quicktime_chapters, read_back
 from pipeline.runner import run
 
 RATE = 22050

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from pipeline.engines.espeak import text_to_phonemes
-from pipeline.phonemes import canonical, espeak_to_ipa, ipa_to_espeak, stress_pattern
+from pipeline.speech.phonemes import canonical, espeak_to_ipa, ipa_to_espeak, stress_pattern
+from pipeline.voice.espeak import text_to_phonemes
 
 
 @pytest.mark.parametrize(

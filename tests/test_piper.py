@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.engines import Notation, engine_class
-from pipeline.engines.piper import PUBLISHED, PiperEngine, VoiceFiles, piper_ipa, piper_text, verify
 from pipeline.errors import InputError, MissingDependency
-from pipeline.lexicon import Lexicon
+from pipeline.speech.lexicon import Lexicon
+from pipeline.voice import Notation, engine_class
+from pipeline.voice.piper import PUBLISHED, PiperEngine, VoiceFiles, piper_ipa, piper_text, verify
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -130,7 +130,7 @@ def test_a_real_tampered_copy_is_refused(tmp_path):
 @pytest.mark.slow
 def test_piper_after_espeak_in_one_process():
     # The default engine loads its libespeak-ng globally; Piper's bridge must keep to its own copy.
-    from pipeline.engines import make_engine
+    from pipeline.voice import make_engine
 
     assert make_engine("espeak").synthesize("Hello there.")
     engine = _engine()

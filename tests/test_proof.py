@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import proof
+from pipeline.audio.render import ChapterJob, Encoder
+from pipeline.audio.timeline import TimedChapter, TimedSentence
 from pipeline.build import BuildOptions
-from pipeline.built import TimedChapter, TimedSentence
+from pipeline.editing import proof
 from pipeline.errors import InputError, MissingDependency
-from pipeline.render import ChapterJob, Encoder
 
 
 def test_normalise_reads_as_the_narrator_does():

@@ -17,14 +17,16 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from pipeline import package, source, speech
 from pipeline.cli import main
-from pipeline.engines.base import Notation
 from pipeline.errors import InputError
-from pipeline.lexicon import Lexicon
-from pipeline.manuscript import read_text
-from pipeline.narration import narrate_chapter
-from pipeline.structure import detect_chapters
+from pipeline.m4b import package
+from pipeline.speech import normalise
+from pipeline.speech.lexicon import Lexicon
+from pipeline.speech.narration import narrate_chapter
+from pipeline.text import source
+from pipeline.text.manuscript import read_text
+from pipeline.text.structure import detect_chapters
+from pipeline.voice.base import Notation
 from tests.conftest import ROOT
 
 TEXT = "CHAPTER I\n\n“Well,” she said – café.\n\nCHAPTER II\n\nThe end.\n"
@@ -459,7 +461,7 @@ def test_text_to_chapters_to_narration_loses_no_word(text):
         said.update(w.casefold() for w in _WORD.findall(dropped.text))
     # An abbreviation is read as its expansion ("Jr." as "Junior")
     abbreviations = {
-        a.rstrip(".").casefold() for a in (*speech.ABBREVIATIONS, *speech.ABBREVIATIONS_BEFORE_NUMBER)
+        a.rstrip(".").casefold() for a in (*normalise.ABBREVIATIONS, *normalise.ABBREVIATIONS_BEFORE_NUMBER)
     }
     lost = {
         w

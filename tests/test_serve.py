@@ -14,8 +14,7 @@ import pytest
 from pipeline.build import BuildOptions, build
 from pipeline.errors import InputError
 from pipeline.formats.serve import Unsatisfiable, byte_range, find_podcast, serve
-
-from .test_formats import NAME, manuscript
+from tests.test_formats import NAME, manuscript
 
 
 @pytest.fixture(scope="module")

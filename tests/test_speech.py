@@ -10,8 +10,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pipeline.model import ChapterKind
-from pipeline.numbers import say_numbers
-from pipeline.speech import (
+from pipeline.speech.normalise import (
     ABBREVIATIONS,
     ABBREVIATIONS_BEFORE_NUMBER,
     Sentence,
@@ -20,6 +19,7 @@ from pipeline.speech import (
     speakable,
     speakable_heading,
 )
+from pipeline.speech.numbers import say_numbers
 
 FIRST_BOOK = Path(__file__).resolve().parents[2] / "shared" / "first-book" / "on-the-kirov-assassination.txt"
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.chapter_overrides import ChapterOverrides
-from pipeline.headings import shape_of, title_case
-from pipeline.manuscript import read_text
 from pipeline.model import ChapterKind
-from pipeline.structure import DetectedText, detect_chapters
+from pipeline.text.headings import shape_of, title_case
+from pipeline.text.manuscript import read_text
+from pipeline.text.overrides import ChapterOverrides
+from pipeline.text.structure import DetectedText, detect_chapters
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared"

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline import yamlfile
 from pipeline.errors import ConfigError
+from pipeline.text import yamlfile
 
 
 def load(tmp_path, text):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Set
 from pathlib import Path
 
-from ..built import BuiltBook
+from ..audio.timeline import BuiltBook
 from ..errors import InputError
 from ..progress import Reporter, Silent
 

@@ -14,10 +14,10 @@ import re
 import secrets
 from pathlib import Path
 
+from ..audio.cache import key
+from ..audio.timeline import BuiltBook, TimedChapter
 from ..build import safe_filename
-from ..built import BuiltBook, TimedChapter
-from ..cache import key
-from ..ffmetadata import chapter_title
+from ..m4b.ffmetadata import chapter_title
 
 KEY_VERSION = "formats-1"  # bump when any format's layout changes, so every output is redone once
 

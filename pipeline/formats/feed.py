@@ -18,9 +18,9 @@ from pathlib import Path
 from urllib.parse import quote, urljoin
 
 from .. import __version__
-from ..ffmetadata import clean_text
+from ..m4b.ffmetadata import clean_text
+from ..m4b.package import narrator_credit
 from ..model import Metadata
-from ..package import narrator_credit
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"

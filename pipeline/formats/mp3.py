@@ -45,20 +45,13 @@ from mutagen.id3 import (
 from mutagen.mp3 import MP3
 
 from .. import tools
-from ..built import BuiltBook, TimedChapter
+from ..audio.timeline import BuiltBook, TimedChapter
 from ..errors import ToolError
-from ..ffmetadata import clean_text
-from ..package import narrator_credit, work_folder
+from ..m4b.ffmetadata import clean_text
+from ..m4b.package import narrator_credit, work_folder
 from ..progress import Reporter
 from ..runner import run
-from .common import (
-    book_key,
-    chapter_key,
-    chapter_stem,
-    cover_mime,
-    remove_stale,
-    title_of,
-)
+from .common import book_key, chapter_key, chapter_stem, cover_mime, remove_stale, title_of
 
 log = logging.getLogger(__name__)
 

@@ -17,21 +17,15 @@ from pathlib import Path
 from mutagen import MutagenError
 from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
 
-from .. import package, tools
-from ..built import BuiltBook, TimedChapter
+from .. import tools
+from ..audio.timeline import BuiltBook, TimedChapter
 from ..errors import ToolError
-from ..ffmetadata import clean_text
+from ..m4b import package
+from ..m4b.ffmetadata import clean_text
 from ..progress import Reporter
 from ..runner import run
 from . import feed, transcript
-from .common import (
-    chapter_key,
-    chapter_stem,
-    cover_suffix,
-    remove_stale,
-    title_of,
-    write_if_changed,
-)
+from .common import chapter_key, chapter_stem, cover_suffix, remove_stale, title_of, write_if_changed
 
 log = logging.getLogger(__name__)
 

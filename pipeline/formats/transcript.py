@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..built import BuiltBook, TimedChapter
-from ..ffmetadata import clean_text
+from ..audio.timeline import BuiltBook, TimedChapter
+from ..m4b.ffmetadata import clean_text
 from .common import chapter_stem, remove_stale, write_if_changed
 
 

@@ -14,9 +14,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import InputError
+from ..errors import InputError
+from ..model import Paragraph, Where
 from .headings import is_date, is_title_like, title_case
-from .model import Paragraph, Where
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 OPENING_TITLE = "Opening Credits"
 _KEYS = ("headings", "split_at", "not_headings", "automatic", "opening", "opening_title")

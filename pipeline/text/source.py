@@ -11,9 +11,9 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import InputError
+from ..model import Book
 from . import manuscript, metadata, structure
-from .errors import InputError
-from .model import Book
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import runner, tools
-from .cache import default_root
-from .errors import AudiobookError
+from .. import runner, tools
+from ..audio.cache import default_root
+from ..errors import AudiobookError
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ def doctor(
     *, output_dir: Path = Path("output"), cache_dir: Path | None = None, voice: str | None = None
 ) -> tuple[Check, ...]:
     """Check eSpeak NG, its voice, ffmpeg's AAC encoder, the cache folder and free disk space."""
-    from .engines.espeak import DEFAULT_VOICE
+    from ..voice.espeak import DEFAULT_VOICE
 
     cache_root = cache_dir or default_root()
     return (
@@ -77,7 +77,7 @@ def _guarded(name: str, check: Callable[[], tuple[str, str | None, bool]]) -> Ch
 
 
 def _espeak() -> tuple[str, str | None, bool]:
-    from .engines import espeak
+    from ..voice import espeak
 
     lib, data = tools.espeak_paths()
     _, sample_rate = espeak.binding()
@@ -85,7 +85,7 @@ def _espeak() -> tuple[str, str | None, bool]:
 
 
 def _voice(voice: str) -> tuple[str, str | None, bool]:
-    from .engines import espeak
+    from ..voice import espeak
 
     identifier = espeak.voice_table().get(voice.lower())
     if identifier is None:

@@ -11,9 +11,9 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from ..errors import ConfigError
+from ..model import Metadata
 from . import yamlfile
-from .errors import ConfigError
-from .model import Metadata
 
 log = logging.getLogger(__name__)
 

@@ -11,10 +11,10 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from .chapter_overrides import ChapterOverrides, overrides_from_yaml
+from ..model import Chapter
 from .layout import layout
 from .manuscript import Dropped, FrontMatter, find_body, guess_front_matter
-from .model import Chapter
+from .overrides import ChapterOverrides, overrides_from_yaml
 
 __all__ = [
     "ChapterOverrides",

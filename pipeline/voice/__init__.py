@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..errors import InputError
 from .base import Engine, Notation
 from .espeak import EspeakEngine
-from .piper import PiperEngine  # piper-tts itself is imported only when this engine synthesizes
+from .piper import PiperEngine
 from .silent import SilentEngine
 
 ENGINES: dict[str, type] = {cls.NAME: cls for cls in (EspeakEngine, PiperEngine, SilentEngine)}

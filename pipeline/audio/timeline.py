@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import package
-from .errors import ToolError
-from .model import Metadata
-from .narration import ChapterScript
+from ..errors import ToolError
+from ..m4b import package
+from ..model import Metadata
+from ..speech.narration import ChapterScript
 from .render import ChapterJob, Renderer, SegmentInfo, cached
 
 

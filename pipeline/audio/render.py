@@ -24,15 +24,18 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import audio, package, runner, speech, tools
+from .. import runner, tools
+from ..errors import ToolError
+from ..m4b import package
+from ..speech import normalise
+from ..speech.narration import ChapterScript
+from ..voice import make_engine
+from ..voice.base import Engine
+from . import level
 from .cache import Cache, key
-from .engines import make_engine
-from .engines.base import Engine
-from .errors import ToolError
-from .narration import ChapterScript
 
 SMALL_CHANGE = 40  # segments to encode at most for a build to render in its own process, without workers
-AUDIO_SETTINGS = (audio.TARGET_LUFS, audio.LIMIT_DBFS, "trim-50dB-20ms", "alimiter-5-50", "frame-1024")
+AUDIO_SETTINGS = (level.TARGET_LUFS, level.LIMIT_DBFS, "trim-50dB-20ms", "alimiter-5-50", "frame-1024")
 
 # Calibration passage: ordinary narrative prose, statements and a question, long and short sentences.
 REFERENCE = (
@@ -155,16 +158,16 @@ def calibrated_gain(engine: Engine, cache: Cache) -> float:
     known = cache.get_json("calibration", calibration_key)
     if isinstance(known, (int, float)):
         return float(known)
-    pieces: list[bytes | audio.Pause] = []
-    for sentence in speech.sentences(REFERENCE):
-        pcm = audio.trim(engine.synthesize(sentence.spoken), sample_rate=engine.sample_rate)
-        pieces += [pcm, audio.Pause(450)]
+    pieces: list[bytes | level.Pause] = []
+    for sentence in normalise.sentences(REFERENCE):
+        pcm = level.trim(engine.synthesize(sentence.spoken), sample_rate=engine.sample_rate)
+        pieces += [pcm, level.Pause(450)]
     work = cache.root / "work"
     work.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=work) as tmp:
         reference = Path(tmp) / "reference.pcm"
-        reference.write_bytes(audio.join(pieces, sample_rate=engine.sample_rate))
-        gain = audio.calibrate(reference, sample_rate=engine.sample_rate)
+        reference.write_bytes(level.join(pieces, sample_rate=engine.sample_rate))
+        gain = level.calibrate(reference, sample_rate=engine.sample_rate)
     cache.put_json("calibration", calibration_key, gain)
     return gain
 
@@ -191,20 +194,20 @@ def _segment_pcm(segment: SegmentJob) -> tuple[bytes, list[tuple[int, int]], int
     """The segment's PCM (whole AAC frames), its sentences' spans, and how many sentences were synthesized."""
     assert _engine is not None and _cache is not None
     rate = _engine.sample_rate
-    pieces: list[bytes | audio.Pause] = [audio.Pause(segment.lead_in)]
+    pieces: list[bytes | level.Pause] = [level.Pause(segment.lead_in)]
     spans = []
-    position = audio.samples_of(segment.lead_in, sample_rate=rate)
+    position = level.samples_of(segment.lead_in, sample_rate=rate)
     synthesized = 0
     for sentence in segment.sentences:
         pcm = _cache.get("sentences", sentence.key, sample_rate=rate)
         if pcm is None:
-            pcm = audio.trim(_engine.synthesize(sentence.spoken), sample_rate=rate)
+            pcm = level.trim(_engine.synthesize(sentence.spoken), sample_rate=rate)
             _cache.put("sentences", sentence.key, pcm, sample_rate=rate)
             synthesized += 1
         spans.append((position, position + len(pcm) // 2))
-        position += len(pcm) // 2 + audio.samples_of(sentence.pause_after, sample_rate=rate)
-        pieces += [pcm, audio.Pause(sentence.pause_after)]
-    joined = audio.join(pieces, sample_rate=rate)
+        position += len(pcm) // 2 + level.samples_of(sentence.pause_after, sample_rate=rate)
+        pieces += [pcm, level.Pause(sentence.pause_after)]
+    joined = level.join(pieces, sample_rate=rate)
     joined += bytes(2 * (-(len(joined) // 2) % package.FRAME))  # a whole number of AAC frames
     return joined, spans, synthesized
 
@@ -216,7 +219,7 @@ def _level_each(pieces: list[tuple[Path, list]], *, gain: float, sample_rate: in
     inputs, graph, outputs = [], [], []
     for i, (source, output) in enumerate(pieces):
         inputs += [*raw, "-i", source]
-        graph.append(f"[{i}:a]{audio.level_filter(gain)}[o{i}]")
+        graph.append(f"[{i}:a]{level.level_filter(gain)}[o{i}]")
         outputs += ["-map", f"[o{i}]", *output]
     quiet = ["-hide_banner", "-nostats", "-v", "error", "-y"]
     runner.run([tools.ffmpeg(), *quiet, *inputs, "-filter_complex", ";".join(graph), *outputs], what=what)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import speech
-from .audio import Pauses
+from ..audio.level import Pauses
+from ..model import Book, Chapter, Where
+from . import normalise
 from .lexicon import Lexicon
-from .model import Book, Chapter, Where
 
 DEFAULT_PAUSES = Pauses()
 
@@ -47,12 +47,12 @@ def narrate_chapter(
 ) -> ChapterScript:
     lines: list[Line] = []
     if chapter.speak_title:
-        spoken_title = speech.speakable_heading(chapter.title)
+        spoken_title = normalise.speakable_heading(chapter.title)
         applied = lexicon.apply(spoken_title, notation=notation)
         if _speakable(applied.text):
             lines.append(Line(chapter.title, applied.text, chapter.where, pauses.after_title, applied.used))
     for paragraph in chapter.paragraphs:
-        said = [s for s in speech.sentences(paragraph.text, kind=chapter.kind) if _speakable(s.spoken)]
+        said = [s for s in normalise.sentences(paragraph.text, kind=chapter.kind) if _speakable(s.spoken)]
         for i, sentence in enumerate(said):
             applied = lexicon.apply(sentence.spoken, notation=notation)
             pause = pauses.paragraph if i == len(said) - 1 else pauses.sentence

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from .errors import MissingDependency
-from .lexicon import Entry, Lexicon
-from .manuscript import find_body, read_text
-from .model import Where
+from ..errors import MissingDependency
+from ..model import Where
+from ..speech.lexicon import Entry, Lexicon
+from ..text.manuscript import find_body, read_text
 
 SPLIT = "split word"
 DOUBLED = "doubled word"

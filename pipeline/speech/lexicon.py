@@ -17,9 +17,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from . import yamlfile
-from .engines.base import Notation
-from .errors import ConfigError
+from ..errors import ConfigError
+from ..text import yamlfile
+from ..voice.base import Notation
 from .phonemes import PRIMARY, ipa_to_espeak, stress_pattern
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import sentencex
 
-from .model import ChapterKind
+from ..model import ChapterKind
 from .numbers import cardinal, say_numbers
 
 log = logging.getLogger(__name__)

@@ -25,12 +25,13 @@ from pathlib import Path
 from mutagen import MutagenError
 from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
 
-from . import mp4write, tools
-from .errors import InputError, ToolError
+from .. import tools
+from ..errors import InputError, ToolError
+from ..model import Metadata
+from ..runner import run
+from . import mp4write
 from .ffmetadata import ChapterMark, clean_text, ffmetadata
-from .model import Metadata
 from .mp4read import ReadBack, decode_errors, movie_duration, quicktime_chapters, read_back
-from .runner import run
 
 __all__ = [
     "ChapterMark",

@@ -11,8 +11,8 @@ import logging
 
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
-from .errors import ConfigError
-from .model import Metadata
+from ..errors import ConfigError
+from ..model import Metadata
 
 log = logging.getLogger(__name__)
 GENERATOR_VERSION = 1  # change when generated covers change, so cached ones are drawn again

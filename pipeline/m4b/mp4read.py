@@ -16,9 +16,9 @@ from typing import BinaryIO
 from mutagen import MutagenError
 from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
 
-from . import tools
-from .errors import InputError, ToolError
-from .runner import run
+from .. import tools
+from ..errors import InputError, ToolError
+from ..runner import run
 
 log = logging.getLogger(__name__)
 

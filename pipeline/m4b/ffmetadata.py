@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from .model import Metadata
+from ..model import Metadata
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .chapter_overrides import ChapterOverrides
+from ..model import Chapter, ChapterKind, Paragraph, Where, count_words
 from .headings import (
     CHAPTER,
     FLOATING,
@@ -28,7 +28,7 @@ from .headings import (
     title_case,
 )
 from .manuscript import Dropped
-from .model import Chapter, ChapterKind, Paragraph, Where, count_words
+from .overrides import ChapterOverrides
 
 log = logging.getLogger(__name__)
 

@@ -22,13 +22,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import speech
-from .engines import Notation, make_engine
-from .engines.espeak import DEFAULT_VOICE, text_to_phonemes
-from .errors import InputError
-from .lexicon import ENDINGS, Entry, Lexicon
+from ..errors import InputError
+from ..model import Book, Where
+from ..speech import normalise
+from ..speech.lexicon import ENDINGS, Entry, Lexicon
+from ..voice import Notation, make_engine
+from ..voice.espeak import DEFAULT_VOICE, text_to_phonemes
 from .lint import english_words
-from .model import Book, Where
 
 log = logging.getLogger(__name__)
 
@@ -222,9 +222,9 @@ def _said(book: Book) -> Iterator[_Said]:
     """What the narrator says, piece by piece, as `narration` builds it (before the lexicon)."""
     for chapter in book.chapters:
         if chapter.speak_title:
-            yield _Said(speech.speakable_heading(chapter.title), chapter.where, True)
+            yield _Said(normalise.speakable_heading(chapter.title), chapter.where, True)
         for paragraph in chapter.paragraphs:
-            for sentence in speech.sentences(paragraph.text, kind=chapter.kind):
+            for sentence in normalise.sentences(paragraph.text, kind=chapter.kind):
                 yield _Said(sentence.spoken, paragraph.where, False)
 
 
@@ -262,7 +262,7 @@ def _classify(key: str, seen: list[_Seen], lowercase: set[str], lexicon: Lexicon
     # lacks (an archaic spelling, a coinage), not a name.
     if all(s.initial for s in capitalised) and key in lowercase:
         return None
-    if all(s.word.isupper() for s in capitalised) and speech.roman_value(key.upper()) is not None:
+    if all(s.word.isupper() for s in capitalised) and normalise.roman_value(key.upper()) is not None:
         return None  # Louis XV: a numeral, said by the speech stage's rules, not a name
     weak = _ending(key, WEAK_ENDINGS)
     return f"Russian-looking ending -{weak}" if weak else "not an English word"
@@ -474,7 +474,7 @@ def say(
     if not dest.parent.is_dir():
         raise InputError("the folder to write to does not exist", path=dest.parent, fix="create it first")
     synth = make_engine(engine, voice=voice, rate=rate)
-    spoken = lexicon.apply(speech.speakable(text), notation=synth.NOTATION).text
+    spoken = lexicon.apply(normalise.speakable(text), notation=synth.NOTATION).text
     if not any(ch.isalnum() for ch in spoken):
         raise InputError(f"nothing to say in {text!r}", fix="give a word or a sentence")
     log.debug("say: %s", spoken)

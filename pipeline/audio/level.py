@@ -16,14 +16,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import runner, tools
+from .. import runner, tools
 
 with warnings.catch_warnings():
     # pydub looks for ffmpeg on PATH when imported and warns when there is none; ours comes from a wheel.
     warnings.simplefilter("ignore", RuntimeWarning)
     from pydub import AudioSegment
     from pydub.silence import detect_leading_silence
-from .errors import ToolError
+from ..errors import ToolError
 
 log = logging.getLogger(__name__)
 

@@ -25,8 +25,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, ClassVar
 
-from .. import phonemes
 from ..errors import InputError, MissingDependency, SynthesisError
+from ..speech import phonemes
 from . import isolate
 from .base import Notation
 
