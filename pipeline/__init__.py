@@ -1,12 +1,14 @@
-"""Offline audiobook production: a plain-text manuscript in, a chaptered and tagged M4B out.
+"""Offline audiobook production: a manuscript in, a chaptered and tagged M4B out.
 
-The stages, in the order `build` runs them:
-    manuscript  -> text files in, a `Book` of chapters and paragraphs out
-    speech      -> written text to speakable sentences (numbers, abbreviations, footnote markers)
-    lexicon     -> names rewritten to the engine's phoneme notation from pronunciations.yaml
-    engines/    -> one module per text-to-speech engine behind one protocol
-    audio       -> sentences joined into chapter audio with pauses and a consistent loudness
-    package     -> AAC in an M4B with both chapter formats, tags and a cover
+The folders are the stages, in the order a book passes through them (`build` runs them):
+    text/      a manuscript folder or file in, a `model.Book` of chapters and paragraphs out
+    speech/    what will be said: normalised sentences, names from the lexicon, pauses (`ChapterScript`s)
+    voice/     the text-to-speech engines behind one protocol: a spoken line in, PCM out
+    audio/     synthesis, levelling and AAC encoding through the cache; the sentence timeline (`BuiltBook`)
+    m4b/       the container: chapters, tags, cover
+    formats/   the other outputs: MP3, podcast, transcripts, serving them
+    editing/   the editor's tools: lint, lexicon tools, proof-listening, doctor
+`model`, `errors`, `progress`, `runner`, `tools` and `files` are used by all; `cli` is the command line.
 """
 
 __version__ = "0.1.0"

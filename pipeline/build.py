@@ -11,9 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
-import re
 import time
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -25,6 +23,7 @@ from .audio import timeline as sentence_timeline
 from .audio.cache import Cache, default_root, key
 from .audio.render import ChapterJob, Encoder, EngineSpec, Renderer, calibrated_gain, plan
 from .errors import AudiobookError, InputError
+from .files import output_name
 from .m4b import cover, package
 from .m4b.ffmetadata import chapter_title, clean_text
 from .model import Metadata
@@ -72,34 +71,6 @@ class BuildResult:
     timeline: tuple[
         sentence_timeline.TimedChapter, ...
     ] = ()  # with build(timeline=True): every sentence, timed
-
-
-_RESERVED = {
-    "CON",
-    "PRN",
-    "AUX",
-    "NUL",
-    *(f"COM{i}" for i in range(1, 10)),
-    *(f"LPT{i}" for i in range(1, 10)),
-}
-
-
-def safe_filename(name: str, *, suffix: str, max_bytes: int = 240) -> str:
-    """A file name safe on any filesystem: no separators or reserved characters, not reserved, not too long."""
-    name = unicodedata.normalize("NFC", name)
-    name = "".join(" " if unicodedata.category(ch).startswith("C") else ch for ch in name)
-    name = re.sub(r'[\\/:*?"<>|]+', " ", name)
-    name = re.sub(r"\s+", " ", name).strip(" .")
-    if not name or name.split(".")[0].upper() in _RESERVED:
-        name = f"audiobook {name}".strip()
-    limit = max_bytes - len(suffix.encode())
-    while len(name.encode("utf-8")) > limit:
-        name = name[:-1]
-    return name.rstrip(" .") + suffix
-
-
-def output_name(meta: Metadata) -> str:
-    return safe_filename(f"{meta.author} - {meta.title}", suffix=".m4b")
 
 
 def build(options: BuildOptions, *, reporter: Reporter | None = None, timeline: bool = False) -> BuildResult:
@@ -186,7 +157,7 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None, timeline: 
                 report.advance(job.words)
             report.finish()
             infos = [sentence_timeline.segment_infos(renderer, job) for job in jobs]
-            marks = package.chapter_layout(
+            marks = sentence_timeline.chapter_layout(
                 [s.title for s in scripts], [[i.samples for i in x] for x in infos]
             )
             redone: list[int] = []

@@ -96,3 +96,20 @@ class Book:
     @property
     def words(self) -> int:
         return sum(c.words for c in self.chapters)
+
+
+class Notation:
+    """How an engine takes a pronunciation from the lexicon, inline in the text it is given."""
+
+    ESPEAK = "espeak"  # eSpeak NG's own phoneme mnemonics inside [[...]] (needs the espeakPHONEMES flag)
+    IPA = "ipa"  # IPA inside [[...]] (Piper)
+    TEXT = "text"  # no phonemes: a plain-letter respelling
+
+
+@dataclass(frozen=True, slots=True)
+class ChapterMark:
+    """A chapter as players see it: its title and where it starts and ends, in samples of the audio."""
+
+    title: str
+    start: int
+    end: int

@@ -13,8 +13,9 @@ import pytest
 
 from pipeline import runner, tools
 from pipeline.audio import level
-from pipeline.build import BuildOptions, build, safe_filename
+from pipeline.build import BuildOptions, build
 from pipeline.cli import main
+from pipeline.files import safe_filename
 from pipeline.m4b import package
 
 BOOK = """\

@@ -20,6 +20,7 @@ from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4
 
 from pipeline import runner, tools
+from pipeline.audio import aac
 from pipeline.build import BuildOptions, build
 from pipeline.formats import feed, transcript
 from pipeline.m4b import package
@@ -215,7 +216,7 @@ def test_transcripts_are_the_manuscript_sentences_on_the_real_timeline(built):
         book_cue = cues[texts.index(html.unescape(first.text))]
         # the chapter file starts one AAC frame before the chapter mark (its region; see built.py)
         offset = seconds(book_cue.start_time) - seconds(first.start_time)
-        assert abs(offset - (start - package.FRAME / m4b.sample_rate)) <= 0.002
+        assert abs(offset - (start - aac.FRAME / m4b.sample_rate)) <= 0.002
 
 
 def test_asking_again_rewrites_nothing_and_an_edit_redoes_one_chapter(built):

@@ -16,11 +16,12 @@ from hypothesis import strategies as st
 from mutagen.mp4 import MP4
 
 from pipeline import tools
+from pipeline.audio import aac, timeline
 from pipeline.errors import ToolError
 from pipeline.m4b import mp4write, package
-from pipeline.m4b.ffmetadata import ChapterMark, chapter_title
+from pipeline.m4b.ffmetadata import chapter_title
 from pipeline.m4b.mp4read import _boxes, _find, _moov, decode_errors, movie_duration, read_back
-from pipeline.model import Metadata
+from pipeline.model import ChapterMark, Metadata
 from pipeline.runner import run
 
 RATE = 22050
@@ -43,13 +44,13 @@ def segments(tmp_path_factory) -> list[bytes]:
     for number, samples in enumerate(s for chapter in SEGMENTS for s in chapter):
         pcm = folder / f"{number}.pcm"
         pcm.write_bytes(_tone(samples, 180 + 40 * number))
-        encoded.append(package.encode_adts(pcm, sample_rate=RATE, dest=folder / f"{number}.aac").read_bytes())
+        encoded.append(aac.encode_adts(pcm, sample_rate=RATE, dest=folder / f"{number}.aac").read_bytes())
     return encoded
 
 
 @pytest.fixture(scope="module")
 def marks() -> list[ChapterMark]:
-    return package.chapter_layout(TITLES, SEGMENTS)
+    return timeline.chapter_layout(TITLES, SEGMENTS)
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +81,7 @@ def test_decodes_to_the_same_audio_as_ffmpegs_file(ours, reference):
     assert decode_errors(ours) == ""
     audio = _decoded(ours)
     assert hashlib.sha256(audio).digest() == hashlib.sha256(_decoded(reference)).digest()
-    total = sum(s + package.FRAME for chapter in SEGMENTS for s in chapter)
+    total = sum(s + aac.FRAME for chapter in SEGMENTS for s in chapter)
     assert len(audio) == 2 * total
 
 
@@ -195,9 +196,9 @@ def test_books_over_4_gb_get_64_bit_offsets(tmp_path, segments, marks, monkeypat
 def test_more_chapters_than_nero_holds(tmp_path, segments):
     """Nero's count is one byte: 300 chapters give 255 there and all 300 in the QuickTime track."""
     data = segments[0]
-    frames = package.adts_frames(data)
-    lengths = [[(frames - 1) * package.FRAME]] * 300
-    marks = package.chapter_layout([f"Chapter {n}" for n in range(1, 301)], lengths)
+    frames = aac.adts_frames(data)
+    lengths = [[(frames - 1) * aac.FRAME]] * 300
+    marks = timeline.chapter_layout([f"Chapter {n}" for n in range(1, 301)], lengths)
     book = package.assemble_m4b(
         [data] * 300, sample_rate=RATE, marks=marks, metadata=METADATA, dest=tmp_path / "many.m4b"
     )
@@ -229,22 +230,22 @@ def test_chapters_must_cover_the_audio(tmp_path, segments, marks):
     for bad in (gap, short, []):
         with pytest.raises(ValueError, match="chapters must"):
             mp4write.write_container(segments, bad, tmp_path / "x.m4b")
-    longer = [*marks[:2], ChapterMark(marks[2].title, marks[2].start, marks[2].end + package.FRAME)]
-    with pytest.raises(mp4write.DamagedAudio, match="holds 29 AAC frames, but the chapters span 30"):
+    longer = [*marks[:2], ChapterMark(marks[2].title, marks[2].start, marks[2].end + aac.FRAME)]
+    with pytest.raises(aac.DamagedAudio, match="holds 29 AAC frames, but the chapters span 30"):
         mp4write.write_container(segments, longer, tmp_path / "x.m4b")
 
 
 def test_the_frames_are_copied_whole_without_their_headers(tmp_path, segments, marks):
     form = mp4write.write_container([segments[0], b"", *segments[1:]], marks, tmp_path / "x.m4b")
     assert (form.sample_rate, form.channels, form.config) == (RATE, 1, bytes.fromhex("1388"))
-    frames = sum(package.adts_frames(data) for data in segments)
+    frames = sum(aac.adts_frames(data) for data in segments)
     stbl = _find(_moov(tmp_path / "x.m4b"), b"trak", b"mdia", b"minf", b"stbl")
     stsz = _find(stbl, b"stsz")
     sizes = struct.unpack(f">{frames}I", stsz[12:])
     assert sum(sizes) == sum(len(data) for data in segments) - 7 * frames
     data = (tmp_path / "x.m4b").read_bytes()
     assert data.endswith(segments[-1][-sizes[-1] :])  # the last frame, its 7-byte header gone
-    with pytest.raises(mp4write.DamagedAudio, match="not ADTS"):
+    with pytest.raises(aac.DamagedAudio, match="not ADTS"):
         mp4write.write_container([b"RIFF" + bytes(20)], marks, tmp_path / "y.m4b")
 
 
@@ -256,8 +257,8 @@ def test_the_frames_are_copied_whole_without_their_headers(tmp_path, segments, m
 def test_any_layout_and_titles_read_back_exactly(tmp_path, segments, layout, titles):
     """Whatever the chapters and their titles, both formats read back what was meant, to the sample."""
     parts = [[segments[i] for i in chapter] for chapter in layout]
-    lengths = [[(package.adts_frames(data) - 1) * package.FRAME for data in chapter] for chapter in parts]
-    marks = package.chapter_layout(titles[: len(layout)], lengths)
+    lengths = [[(aac.adts_frames(data) - 1) * aac.FRAME for data in chapter] for chapter in parts]
+    marks = timeline.chapter_layout(titles[: len(layout)], lengths)
     dest = tmp_path / f"{abs(hash((str(layout), tuple(titles))))}.m4b"
     book = package.assemble_m4b(
         [data for chapter in parts for data in chapter],

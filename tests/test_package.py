@@ -20,9 +20,9 @@ from pipeline import tools
 from pipeline.errors import InputError, ToolError
 from pipeline.m4b import package
 from pipeline.m4b.cover import generated_cover
-from pipeline.m4b.ffmetadata import ChapterMark, chapter_title, ffmetadata
+from pipeline.m4b.ffmetadata import chapter_title, ffmetadata
 from pipeline.m4b.mp4read import quicktime_chapters, read_back
-from pipeline.model import Metadata
+from pipeline.model import ChapterMark, Metadata
 from pipeline.runner import run
 
 RATE = 22050

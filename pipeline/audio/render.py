@@ -1,7 +1,7 @@
 """Renders the book to encoded audio, segment by segment, in a pool of workers, reusing everything cached.
 
 A segment is one spoken line (a chapter title or a sentence) with the pause after it: speech that ends in
-silence, so segments can be encoded on their own and joined without a sound at the join (see package.py).
+silence, so segments can be encoded on their own and joined without a sound at the join (see aac.py).
 A worker takes one chapter, synthesizes the sentences the cache lacks, levels each missing segment with the
 voice's gain and the peak limiter, and encodes all of them in one ffmpeg run. Cache keys cover all that
 shapes the audio, so a changed word re-synthesizes and re-encodes one sentence, and a changed lexicon entry
@@ -26,12 +26,11 @@ from pathlib import Path
 
 from .. import runner, tools
 from ..errors import ToolError
-from ..m4b import package
 from ..speech import normalise
 from ..speech.narration import ChapterScript
 from ..voice import make_engine
 from ..voice.base import Engine
-from . import level
+from . import aac, level
 from .cache import Cache, key
 
 SMALL_CHANGE = 40  # segments to encode at most for a build to render in its own process, without workers
@@ -208,7 +207,7 @@ def _segment_pcm(segment: SegmentJob) -> tuple[bytes, list[tuple[int, int]], int
         position += len(pcm) // 2 + level.samples_of(sentence.pause_after, sample_rate=rate)
         pieces += [pcm, level.Pause(sentence.pause_after)]
     joined = level.join(pieces, sample_rate=rate)
-    joined += bytes(2 * (-(len(joined) // 2) % package.FRAME))  # a whole number of AAC frames
+    joined += bytes(2 * (-(len(joined) // 2) % aac.FRAME))  # a whole number of AAC frames
     return joined, spans, synthesized
 
 
@@ -269,16 +268,16 @@ def _render_many(jobs: tuple[ChapterJob, ...]) -> list[Rendered]:
                 )
             encoded_audio = output.read_bytes()
             try:
-                frames = package.adts_frames(encoded_audio)
+                frames = aac.adts_frames(encoded_audio)
             except ValueError as exc:
                 raise ToolError(
                     f"chapter {job.number}: ffmpeg wrote something that is not AAC ({exc})",
                     fix="check the ffmpeg in use (`audiobook doctor`)",
                 ) from None
-            if frames != samples // package.FRAME + 1:
+            if frames != samples // aac.FRAME + 1:
                 raise ToolError(
                     f"chapter {job.number}: ffmpeg wrote {frames} AAC frames for "
-                    f"{samples // package.FRAME} frames of audio; timing would drift"
+                    f"{samples // aac.FRAME} frames of audio; timing would drift"
                 )
             _cache.put("aac", segment.key, encoded_audio, sample_rate=rate)
             _cache.put_json("chapters", segment.key, {"samples": samples, "sentences": spans})
@@ -306,7 +305,7 @@ def _levelled(job: ChapterJob, dest: str) -> str:
         _level_each(pieces, gain=job.gain, sample_rate=rate, what=f"levelling chapter {job.number}")
         with open(dest, "wb") as out:
             for i in range(len(job.segments)):
-                out.write(bytes(2 * package.FRAME))
+                out.write(bytes(2 * aac.FRAME))
                 out.write((Path(tmp) / f"{i}.out").read_bytes())
     return dest
 

@@ -1,21 +1,21 @@
 """A built book as the other output formats see it: chapters and sentences timed on the M4B's timeline.
 
 Times are in samples of the M4B's audio (its sample rate), where each segment (a title or a paragraph) takes
-one AAC priming frame and then its own audio (see package.py). MP3, podcast episodes and transcripts are all
+one AAC priming frame and then its own audio (see aac.py). MP3, podcast episodes and transcripts are all
 made from this, so every format agrees with the M4B to the sample. It also gives each chapter's audio: the
 encoded AAC frames from the cache, or the levelled PCM laid out on the same timeline.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ToolError
-from ..m4b import package
-from ..model import Metadata
+from ..model import ChapterMark, Metadata
 from ..speech.narration import ChapterScript
+from .aac import FRAME
 from .render import ChapterJob, Renderer, SegmentInfo, cached
 
 
@@ -53,7 +53,7 @@ class BuiltBook:
         return self.chapters[-1].end if self.chapters else 0
 
     def aac_frames(self, chapter: TimedChapter) -> Iterator[bytes]:
-        """The chapter's encoded audio (ADTS, one piece per segment), as `package.assemble_m4b` joins it."""
+        """The chapter's encoded audio (ADTS, one piece per segment), as `m4b.package.assemble_m4b` joins it."""
         return encoded_audio(self.renderer, (chapter.job,), sample_rate=self.sample_rate)
 
     def levelled_pcm(self, chapter: TimedChapter, dest: Path) -> Path:
@@ -71,7 +71,7 @@ def timed_chapters(
     scripts: tuple[ChapterScript, ...],
     jobs: tuple[ChapterJob, ...],
     infos: list[list[SegmentInfo]],
-    marks: list[package.ChapterMark],
+    marks: list[ChapterMark],
 ) -> tuple[TimedChapter, ...]:
     """Place every sentence on the timeline from the segments' recorded lengths and sentence spans."""
     chapters = []
@@ -81,10 +81,10 @@ def timed_chapters(
         sentences = []
         lines = iter(script.lines)
         for info in segment_infos:
-            own = position + package.FRAME  # the segment's audio starts after its priming frame
+            own = position + FRAME  # the segment's audio starts after its priming frame
             for start, end in info.sentences:
                 sentences.append(TimedSentence(next(lines).written, own + start, own + end))
-            position += info.samples + package.FRAME
+            position += info.samples + FRAME
         chapters.append(
             TimedChapter(
                 job.number,
@@ -133,3 +133,19 @@ def segment_infos(renderer: Renderer, job: ChapterJob) -> list[SegmentInfo]:
                 )
         infos.append(info)
     return infos
+
+
+def chapter_layout(titles: Sequence[str], segments: Sequence[Sequence[int]]) -> list[ChapterMark]:
+    """Chapter marks for chapters made of segments of the given lengths, joined as `assemble_m4b` joins them.
+
+    Each segment takes its length plus one priming frame; a chapter's mark is where its first segment's own
+    audio starts (after that frame), the first chapter's at 0. Chapters are contiguous, as players expect:
+    each ends where the next begins, the last with the file.
+    """
+    starts = []
+    position = 0
+    for number, lengths in enumerate(segments):
+        starts.append(0 if number == 0 else position + FRAME)
+        position += sum(count + FRAME for count in lengths)
+    ends = [*starts[1:], position]
+    return [ChapterMark(title=t, start=a, end=b) for t, a, b in zip(titles, starts, ends, strict=True)]

@@ -1,5 +1,7 @@
 """Other outputs from a built book: MP3 with chapters, a podcast feed, transcripts (WebVTT and SRT).
 
+In: an `audio.timeline.BuiltBook` (the cached audio and every sentence's time). Out: the files below.
+
 `write(book, wanted, ...)` makes the formats named in `wanted` beside the M4B, from the same timeline and the
 same cached audio, so producing another format synthesizes nothing again. Each output records what it was
 made from (an ID3 or MP4 tag) or is compared byte for byte, so asking again for an unchanged book rewrites

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..audio.cache import key
 from ..audio.timeline import BuiltBook, TimedChapter
-from ..build import safe_filename
+from ..files import safe_filename
 from ..m4b.ffmetadata import chapter_title
 
 KEY_VERSION = "formats-1"  # bump when any format's layout changes, so every output is redone once

@@ -47,8 +47,9 @@ from mutagen.mp3 import MP3
 from .. import tools
 from ..audio.timeline import BuiltBook, TimedChapter
 from ..errors import ToolError
+from ..files import work_folder
 from ..m4b.ffmetadata import clean_text
-from ..m4b.package import narrator_credit, work_folder
+from ..m4b.package import narrator_credit
 from ..progress import Reporter
 from ..runner import run
 from .common import book_key, chapter_key, chapter_stem, cover_mime, remove_stale, title_of

@@ -18,8 +18,10 @@ from mutagen import MutagenError
 from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
 
 from .. import tools
+from ..audio.aac import FRAME, adts_frames
 from ..audio.timeline import BuiltBook, TimedChapter
 from ..errors import ToolError
+from ..files import work_folder
 from ..m4b import package
 from ..m4b.ffmetadata import clean_text
 from ..progress import Reporter
@@ -110,17 +112,17 @@ def _episode_key(path: Path) -> str | None:
 
 def _write_episode(book: BuiltBook, chapter: TimedChapter, dest: Path) -> None:
     rate = book.sample_rate
-    with package.work_folder(dest) as work:
+    with work_folder(dest) as work:
         joined = work / "episode.aac"
         frames = 0
         with joined.open("wb") as out:
             for data in book.aac_frames(chapter):
-                frames += package.adts_frames(data)
+                frames += adts_frames(data)
                 out.write(data)
         expected = chapter.region[1] - chapter.region[0]
-        if frames * package.FRAME != expected:
+        if frames * FRAME != expected:
             raise ToolError(
-                f"chapter {chapter.number}'s cached audio holds {frames * package.FRAME} samples, not {expected}"
+                f"chapter {chapter.number}'s cached audio holds {frames * FRAME} samples, not {expected}"
             )
         episode = work / "episode.m4a"
         argv = [

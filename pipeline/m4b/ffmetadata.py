@@ -10,9 +10,8 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
-from ..model import Metadata
+from ..model import ChapterMark, Metadata
 
 log = logging.getLogger(__name__)
 
@@ -22,15 +21,6 @@ MAX_TITLE_BYTES = 255
 
 _SPECIAL = re.compile(r"([=;#\\\n])")
 _SPACES = re.compile(r"\s+")
-
-
-@dataclass(frozen=True, slots=True)
-class ChapterMark:
-    """A chapter as players see it: its title and where it starts and ends, in samples of the audio."""
-
-    title: str
-    start: int
-    end: int
 
 
 def clean_text(text: str, *, one_line: bool) -> str:

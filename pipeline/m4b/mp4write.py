@@ -19,19 +19,19 @@ from __future__ import annotations
 import array
 import itertools
 import struct
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .ffmetadata import ChapterMark, chapter_title
+from ..audio import aac
+from ..audio.aac import FRAME, AacFormat, DamagedAudio, adts_format
+from ..model import ChapterMark
+from .ffmetadata import chapter_title
 
-FRAME = 1024  # samples in one AAC-LC frame
 NERO_MAX_CHAPTERS = 255  # `chpl` counts its chapters in one byte
 CHUNK = 64  # frames in a chunk of the index: about 3 s at 22,050 Hz
 LIMIT_32 = 0xFFFFFFFF  # a file that could pass this gets 64-bit chunk offsets (co64) and mdat size
 _MATRIX = struct.pack(">9I", 0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
 _UND = 0x55C4  # ISO 639-2 "und", packed as three 5-bit letters
-_ADTS_RATES = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350)
 # What makes QuickTime treat the text track as chapters (display flags, text box, default style and a
 # one-font table); ffmpeg's `mov_create_chapter_track` writes exactly these 43 bytes.
 _TEXT_SAMPLE_ENTRY = bytes.fromhex(
@@ -42,38 +42,6 @@ _TEXT_MEDIA_HEADER = bytes.fromhex(
     "0001000000000000000000000000000040000000"
 )
 _ENCD_UTF8 = struct.pack(">I4sI", 12, b"encd", 0x100)  # "this text sample is UTF-8"
-
-
-class DamagedAudio(ValueError):
-    """The AAC data given is not what it should be (not ADTS, cut short, mixed formats, wrong length)."""
-
-
-@dataclass(frozen=True, slots=True)
-class AacFormat:
-    """What the index says of the audio, read from the first ADTS header; every frame must agree."""
-
-    profile: int  # the ADTS profile field: 1 is AAC-LC
-    rate_index: int
-    channels: int
-
-    @property
-    def sample_rate(self) -> int:
-        return _ADTS_RATES[self.rate_index]
-
-    @property
-    def config(self) -> bytes:
-        """The AudioSpecificConfig: object type, sampling frequency index, channel configuration."""
-        return struct.pack(">H", (self.profile + 1) << 11 | self.rate_index << 7 | self.channels << 3)
-
-
-def adts_format(data: bytes) -> AacFormat:
-    """The format of the ADTS frame at the start of `data`; DamagedAudio if there is none."""
-    if len(data) < 7 or data[0] != 0xFF or data[1] & 0xF6 != 0xF0:
-        raise DamagedAudio("not ADTS at byte 0")
-    rate_index = (data[2] >> 2) & 0x0F
-    if rate_index >= len(_ADTS_RATES):
-        raise DamagedAudio(f"ADTS sampling frequency index {rate_index} is reserved")
-    return AacFormat(data[2] >> 6, rate_index, ((data[2] & 0x01) << 2) | (data[3] >> 6))
 
 
 def write_container(parts: Iterable[bytes | Path], marks: Sequence[ChapterMark], dest: Path) -> AacFormat:
@@ -110,7 +78,7 @@ def write_container(parts: Iterable[bytes | Path], marks: Sequence[ChapterMark],
         for data in itertools.chain([first], datas):
             if (found := adts_format(data)) != form:
                 raise DamagedAudio(f"the joined parts are not in one audio format: {found} after {form}")
-            out.write(b"".join(_frames(memoryview(data), sizes)))
+            out.write(b"".join(aac.frames(memoryview(data), sizes)))
         if len(sizes) != frames:
             raise DamagedAudio(f"the audio holds {len(sizes)} AAC frames, but the chapters span {frames}")
         end = out.tell()
@@ -120,32 +88,6 @@ def write_container(parts: Iterable[bytes | Path], marks: Sequence[ChapterMark],
         out.seek(0)
         out.write(head)
     return form
-
-
-def count_frames(data: bytes) -> int:
-    """The number of AAC frames in ADTS data; DamagedAudio if it is not whole, well-formed ADTS."""
-    sizes = array.array("I")
-    for _ in _frames(memoryview(data), sizes):
-        pass
-    return len(sizes)
-
-
-def _frames(view: memoryview, sizes: array.array) -> Iterator[memoryview]:
-    """The raw frames of ADTS data (headers taken off), appending each one's size to `sizes`."""
-    position = 0
-    end = len(view)
-    while position < end:
-        if end - position < 7 or view[position] != 0xFF or view[position + 1] & 0xF6 != 0xF0:
-            raise DamagedAudio(f"not ADTS at byte {position}")
-        length = ((view[position + 3] & 0x03) << 11) | (view[position + 4] << 3) | (view[position + 5] >> 5)
-        header = 7 if view[position + 1] & 0x01 else 9  # protection_absent, else a CRC follows
-        if length <= header or position + length > end:
-            raise DamagedAudio(f"ADTS frame at byte {position} is cut short")
-        if view[position + 6] & 0x03:
-            raise DamagedAudio("ADTS frames holding several raw blocks are not supported")
-        sizes.append(length - header)
-        yield view[position + header : position + length]
-        position += length
 
 
 def _head(

@@ -1,6 +1,6 @@
 """The package stage: AAC audio in, one chaptered, tagged .m4b out, written atomically.
 
-Two ways in: `assemble_m4b` joins chapters encoded separately (`encode_adts`, cached per segment) without
+Two ways in: `assemble_m4b` joins chapters encoded separately (`audio.aac.encode_adts`, cached per line) without
 encoding again, writing the container itself (mp4write.py); `write_m4b` encodes a whole book's PCM at once
 and lets ffmpeg's muxer add the chapters (`mux_m4b`), the reference the container writer is tested against.
 Both write both chapter formats (the QuickTime text track Apple reads and Nero `chpl`) and end in `tag_m4b`.
@@ -13,33 +13,29 @@ the encoder adds no padding at the end, and segments begin and end in silence, s
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-import shutil
 import struct
-import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from mutagen import MutagenError
 from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
 
 from .. import tools
-from ..errors import InputError, ToolError
-from ..model import Metadata
+from ..audio.aac import FFMPEG_QUIET, DamagedAudio, encode_aac, pcm_samples
+from ..errors import ToolError
+from ..files import work_folder
+from ..model import ChapterMark, Metadata
 from ..runner import run
 from . import mp4write
-from .ffmetadata import ChapterMark, clean_text, ffmetadata
+from .ffmetadata import clean_text, ffmetadata
 from .mp4read import ReadBack, decode_errors, movie_duration, quicktime_chapters, read_back
 
 __all__ = [
-    "ChapterMark",
     "ReadBack",
     "assemble_m4b",
     "decode_errors",
-    "encode_aac",
-    "encode_adts",
     "mux_m4b",
     "narrator_credit",
     "read_back",
@@ -55,8 +51,6 @@ DESC_MAX = 255  # iTunes shows `desc` as a short summary; the whole text goes to
 _FREEFORM = "----:com.apple.iTunes:"
 BUILD_TAG = "----:org.audiobook-pipeline:BUILD"  # what the file was built from, so a no-op rebuild is seen
 FORMAT = "m4b-mp4write-1"  # the layout assemble_m4b writes; part of every book's build fingerprint
-FRAME = mp4write.FRAME  # samples in one AAC-LC frame, and the encoder's priming at the start of a stream
-_FFMPEG_QUIET = ("-hide_banner", "-nostats", "-v", "error", "-y")
 
 
 def narrator_credit(metadata: Metadata) -> str:
@@ -84,7 +78,7 @@ def write_m4b(
     Everything is built in a temporary folder beside `dest` and moved into place only once the finished
     file opens, has the PCM's duration and all its chapters; on any failure `dest` is left as it was.
     """
-    samples = _pcm_samples(pcm)
+    samples = pcm_samples(pcm)
     _check_marks(marks, total=samples)
     with work_folder(dest) as work:
         audio = encode_aac(
@@ -117,7 +111,7 @@ def assemble_m4b(
     """Join separately encoded chapters (ADTS, as `encode_adts` writes them) into `dest` without re-encoding.
 
     `parts` are the chapters' ADTS data, or files holding it; they are read one at a time. `marks` must
-    follow the layout in the module docstring (`chapter_layout` computes it). Written atomically, as
+    follow the layout in `audio.aac`'s docstring (`audio.timeline.chapter_layout` computes it). Written atomically, as
     `write_m4b`.
     """
     _check_marks(marks, total=marks[-1].end if marks else 0)
@@ -125,7 +119,7 @@ def assemble_m4b(
         book = work / "book.m4b"
         try:
             form = mp4write.write_container(parts, marks, book)
-        except mp4write.DamagedAudio as exc:
+        except DamagedAudio as exc:
             raise ToolError(f"the encoded audio for {dest.name} is damaged: {exc}") from exc
         if form.sample_rate != sample_rate:
             raise ToolError(
@@ -142,74 +136,6 @@ def assemble_m4b(
             build_id=build_id,
         )
     return dest
-
-
-@contextlib.contextmanager
-def work_folder(dest: Path) -> Iterator[Path]:
-    """A temporary folder beside `dest` (same filesystem, so the finished file is renamed into place, not
-    copied), removed afterwards whatever happened."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp"))
-    try:
-        yield work
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-
-
-def chapter_layout(titles: Sequence[str], segments: Sequence[Sequence[int]]) -> list[ChapterMark]:
-    """Chapter marks for chapters made of segments of the given lengths, joined as `assemble_m4b` joins them.
-
-    Each segment takes its length plus one priming frame; a chapter's mark is where its first segment's own
-    audio starts (after that frame), the first chapter's at 0. Chapters are contiguous, as players expect:
-    each ends where the next begins, the last with the file.
-    """
-    starts = []
-    position = 0
-    for number, lengths in enumerate(segments):
-        starts.append(0 if number == 0 else position + FRAME)
-        position += sum(count + FRAME for count in lengths)
-    ends = [*starts[1:], position]
-    return [ChapterMark(title=t, start=a, end=b) for t, a, b in zip(titles, starts, ends, strict=True)]
-
-
-def encode_adts(
-    pcm: Path, *, sample_rate: int, dest: Path, bitrate: str = "64k", aac_coder: str = "fast"
-) -> Path:
-    """AAC-LC as a raw ADTS stream, bit-exact (the same input always gives the same bytes).
-
-    The PCM must be a whole number of frames long (see the module docstring).
-    """
-    samples = _pcm_samples(pcm)
-    if samples % FRAME:
-        raise ValueError(f"{pcm} holds {samples} samples, not a whole number of {FRAME}-sample frames")
-    raw_input = ("-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", pcm)
-    codec = ("-c:a", "aac", "-aac_coder", aac_coder, "-b:a", bitrate, "-flags:a", "+bitexact")
-    argv = [
-        tools.ffmpeg(),
-        *_FFMPEG_QUIET,
-        *raw_input,
-        "-map",
-        "0:a",
-        *codec,
-        "-fflags",
-        "+bitexact",
-        "-f",
-        "adts",
-        dest,
-    ]
-    run(argv, what=f"encoding {pcm.name} to AAC", expect=dest)
-    frames = adts_frames(dest.read_bytes())
-    if frames != samples // FRAME + 1:
-        raise ToolError(
-            f"ffmpeg encoded {samples // FRAME} frames of audio into {frames} AAC frames, not "
-            f"{samples // FRAME + 1}; chapter timing would drift"
-        )
-    return dest
-
-
-def adts_frames(data: bytes) -> int:
-    """The number of AAC frames in ADTS data; ValueError if it is not whole, well-formed ADTS."""
-    return mp4write.count_frames(data)
 
 
 def _finish(
@@ -245,17 +171,6 @@ def build_id(path: Path) -> str | None:
     return bytes(values[0]).decode("utf-8", "replace") if values else None
 
 
-def encode_aac(
-    pcm: Path, *, sample_rate: int, dest: Path, bitrate: str = "64k", aac_coder: str = "fast"
-) -> Path:
-    """AAC-LC in an MP4 container from raw mono s16le PCM; the encoder's priming is kept in the edit list."""
-    raw_input = ("-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", pcm)
-    codec = ("-c:a", "aac", "-aac_coder", aac_coder, "-b:a", bitrate)
-    argv = [tools.ffmpeg(), *_FFMPEG_QUIET, *raw_input, "-map", "0:a", *codec, "-f", "mp4", dest]
-    run(argv, what=f"encoding {pcm.name} to AAC", expect=dest)
-    return dest
-
-
 def mux_m4b(
     audio: Path, *, sample_rate: int, marks: Sequence[ChapterMark], metadata: Metadata, dest: Path
 ) -> Path:
@@ -280,7 +195,7 @@ def mux_m4b(
         f"1:{sample_rate}",
     )
     container = ("-movflags", "+faststart", "-brand", "M4B ", "-f", "ipod")
-    argv = [tools.ffmpeg(), *_FFMPEG_QUIET, *inputs, *streams, *container, dest]
+    argv = [tools.ffmpeg(), *FFMPEG_QUIET, *inputs, *streams, *container, dest]
     try:
         run(argv, what=f"adding chapters to {dest.name}", expect=dest)
     finally:
@@ -358,24 +273,6 @@ def _image_format(data: bytes) -> int:
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
         return MP4Cover.FORMAT_PNG
     raise ValueError("the cover must be JPEG or PNG bytes (cover.cover_image makes sure of it)")
-
-
-def _pcm_samples(pcm: Path) -> int:
-    try:
-        size = pcm.stat().st_size
-    except OSError as exc:
-        raise InputError(
-            f"the book's audio is missing: {exc.strerror}",
-            path=pcm,
-            fix="run the build again so the audio stage writes it",
-        ) from exc
-    if size == 0 or size % 2:
-        raise InputError(
-            f"not 16-bit mono PCM: {size} bytes",
-            path=pcm,
-            fix="delete it and run the build again so the audio stage rewrites it",
-        )
-    return size // 2
 
 
 def _check_marks(marks: Sequence[ChapterMark], *, total: int) -> None:

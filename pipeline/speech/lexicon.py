@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from ..model import Notation
 from ..text import yamlfile
-from ..voice.base import Notation
 from .phonemes import PRIMARY, ipa_to_espeak, stress_pattern
 
 log = logging.getLogger(__name__)

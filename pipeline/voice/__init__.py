@@ -1,4 +1,10 @@
-"""Text-to-speech engines behind one protocol (`base.Engine`), chosen by name."""
+"""Voice stage: the text-to-speech engines, behind one protocol (`base.Engine`), chosen by name.
+
+In: one spoken line (text with inline phonemes in the engine's `model.Notation`). Out: mono 16-bit PCM at the
+engine's sample rate, a function of the text alone (`isolate` forks a child per sentence where an engine keeps
+state), and an identity string that goes into every cache key. Engines: `espeak` (eSpeak NG, the default),
+`piper` (neural, optional), `silent` (right durations, no speech: tests and dry runs).
+"""
 
 from __future__ import annotations
 

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar, Protocol
 
+from ..model import Notation
 
-class Notation:
-    """How an engine takes a pronunciation from the lexicon, inline in the text it is given."""
-
-    ESPEAK = "espeak"  # eSpeak NG's own phoneme mnemonics inside [[...]] (needs the espeakPHONEMES flag)
-    IPA = "ipa"  # IPA inside [[...]] (Piper)
-    TEXT = "text"  # no phonemes: a plain-letter respelling
+__all__ = ["Engine", "Notation"]
 
 
 class Engine(Protocol):
