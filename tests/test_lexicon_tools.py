@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.editing import lexicon_tools
-from pipeline.editing.lexicon_tools import alike, check, say, show, skeleton
+from pipeline.editing import lexicon_show
+from pipeline.editing.lexicon_check import alike, check, skeleton
+from pipeline.editing.lexicon_show import say, show
 from pipeline.errors import ConfigError, InputError
 from pipeline.model import Book, Chapter, Metadata, Paragraph, Where
 from pipeline.speech.lexicon import Lexicon
@@ -197,7 +198,7 @@ def test_say_leaves_no_temporary_file_when_it_fails(lexicon, tmp_path, monkeypat
     def refuse(*args):
         raise OSError("disk full")
 
-    monkeypatch.setattr(lexicon_tools.os, "replace", refuse)
+    monkeypatch.setattr(lexicon_show.os, "replace", refuse)
     with pytest.raises(OSError, match="disk full"):
         say("Kirov.", lexicon=lexicon, engine="silent", dest=tmp_path / "kirov.wav")
     assert list(tmp_path.iterdir()) == []

@@ -4,7 +4,7 @@ In: a spoken sentence and the engine's notation. Out: the sentence with every wh
 (its spellings, possessives and allowed derived forms) replaced by the engine's form, in one pass, plus the
 names of the entries used. The file format is documented in the comment block at the top of the file.
 Its one reserved key, `known:`, lists words checked and found right as the voice reads them: they are never
-rewritten, only excluded from `lexicon_tools.check`'s list of names that may need an entry.
+rewritten, only excluded from `editing.lexicon_check.check`'s list of names that may need an entry.
 """
 
 from __future__ import annotations
