@@ -1,16 +1,19 @@
 # Two commands do everything on a fresh machine with Python 3.11+ (no root, no system packages):
 #   make audiobook   set up .venv and build script/ into output/
 #   make test        set up .venv and run the linters and the tests
+# Every install takes its exact versions from constraints.txt (`make lock` refreshes it), so a clone built next
+# month installs the same eSpeak NG, ffmpeg and number reader, and makes the same book byte for byte.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: setup audiobook test bench bench-wp eval clean
+.PHONY: setup audiobook test bench bench-wp eval clean lock
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(PIP) -e '.[test]'
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -35,5 +38,9 @@ bench-wp: $(STAMP)
 
 # Word error rate of eSpeak NG and Piper on one chapter, heard back by Whisper (needs the piper and proof extras).
 eval: $(STAMP)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[piper,proof]'
+	$(PIP) -e '.[piper,proof]'
 	$(BIN)/python tests/eval_engines.py
+
+# Refresh constraints.txt from PyPI (every extra resolved afresh). Then check the first book's hash and commit.
+lock:
+	$(PYTHON) .ci/lock.py

@@ -2,7 +2,7 @@
 transcript (WebVTT and SRT) and `feed.xml` (see feed.py), ready for `audiobook serve` or any web server.
 
 An episode is the chapter's cached AAC, exactly as the M4B holds it, put into its own MP4 without encoding
-again: its timeline is the chapter's region (built.py), which the chapter transcripts are timed on. Each
+again: its timeline is the chapter's region (audio/timeline.py), which the chapter transcripts are timed on. Each
 episode records the key of what it was made from; an episode with this build's key is left alone, so a
 one-word edit remuxes one episode, and the feed and transcripts are rewritten only if their bytes change.
 """

@@ -2,7 +2,7 @@
 
 The whole book's transcript (`<name>.vtt` / `.srt`) is timed on the M4B's timeline; each chapter's
 (`<name> (transcript)/NN - Title.vtt` / `.srt`) on its own file's, which starts at the chapter's region
-(see built.py): the podcast episode and the per-chapter MP3 hold exactly that region. Files are rewritten
+(see audio/timeline.py): the podcast episode and the per-chapter MP3 hold exactly that region. Files are rewritten
 only when their text changes.
 """
 

@@ -14,7 +14,7 @@ import pytest
 from pipeline.build import BuildOptions, build
 from pipeline.errors import InputError
 from pipeline.formats.serve import Unsatisfiable, byte_range, find_podcast, serve
-from tests.test_formats import NAME, manuscript
+from tests.conftest import NAME, write_manuscript
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,7 @@ def server(tmp_path_factory):
     out = root / "out"
     build(
         BuildOptions(
-            source=manuscript(root / "manuscript"),
+            source=write_manuscript(root / "manuscript"),
             output_dir=out,
             engine="silent",
             jobs=1,

@@ -13,8 +13,8 @@ from pipeline.model import Book, Chapter, Metadata, Paragraph, Where
 from pipeline.speech.lexicon import Lexicon
 from pipeline.speech.phonemes import canonical, ipa_to_espeak
 from pipeline.text import source
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 TEXT = Path("book.txt")
 
 

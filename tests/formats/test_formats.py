@@ -24,25 +24,17 @@ from pipeline.audio import aac
 from pipeline.build import BuildOptions, build
 from pipeline.formats import feed, transcript
 from pipeline.m4b import package
-from tests.test_build import BOOK, METADATA
+from tests.conftest import BOOK, NAME, write_manuscript
 
-NAME = "Ada Example - The Tiny Test Book"
 ALL = frozenset({"m4b", "mp3", "podcast", "vtt"})
 ITUNES, PODCAST = f"{{{feed.ITUNES}}}", f"{{{feed.PODCAST}}}"
-
-
-def manuscript(folder: Path, text: str = BOOK) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "book.txt").write_text(text, encoding="utf-8")
-    (folder / "book.yaml").write_text(METADATA, encoding="utf-8")
-    return folder
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """(out folder, the build that added the formats, the manuscript, the cache) for a silent tiny book."""
     root = tmp_path_factory.mktemp("formats")
-    source, out, cache = manuscript(root / "manuscript"), root / "out", root / "cache"
+    source, out, cache = write_manuscript(root / "manuscript"), root / "out", root / "cache"
     options = BuildOptions(source=source, output_dir=out, engine="silent", jobs=1, cache_dir=cache)
     first = build(options)
     assert first.synthesized == first.sentences > 0
@@ -237,7 +229,7 @@ def test_asking_again_rewrites_nothing_and_an_edit_redoes_one_chapter(built):
     assert again.synthesized == 0
     assert {p: p.stat().st_mtime_ns for p in files} == before
 
-    manuscript(source, BOOK.replace("He said nothing.", "He said nothing at all."))
+    write_manuscript(source, BOOK.replace("He said nothing.", "He said nothing at all."))
     edited = build(options)
     assert edited.synthesized == 1
     podcast = out / f"{NAME} (podcast)"
@@ -287,7 +279,9 @@ def test_transcript_text_is_escaped_for_webvtt():
 @pytest.mark.slow
 def test_real_engine_mp3_keeps_the_m4b_timeline(tmp_path):
     out = tmp_path / "out"
-    options = BuildOptions(source=manuscript(tmp_path / "manuscript"), output_dir=out, jobs=2, formats=ALL)
+    options = BuildOptions(
+        source=write_manuscript(tmp_path / "manuscript"), output_dir=out, jobs=2, formats=ALL
+    )
     result = build(options)
     mp3 = out / f"{NAME}.mp3"
     m4b = package.read_back(result.path)

@@ -10,8 +10,8 @@ import pytest
 from pipeline.editing import lint
 from pipeline.model import Where
 from pipeline.speech.lexicon import Entry, Lexicon
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "script" / "on-the-kirov-assassination.txt"
 CORPUS = ROOT.parent / "shared" / "corpus" / "war-and-peace.txt"
 TXT = Path("book.txt")

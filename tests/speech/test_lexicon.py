@@ -11,8 +11,8 @@ from pipeline.speech.lexicon import Entry, Lexicon
 from pipeline.speech.phonemes import canonical, espeak_to_ipa, stress_pattern
 from pipeline.voice.base import Notation
 from pipeline.voice.espeak import EspeakEngine, text_to_phonemes
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "script" / "on-the-kirov-assassination.txt"
 ESPEAK, IPA, TEXT = Notation.ESPEAK, Notation.IPA, Notation.TEXT
 

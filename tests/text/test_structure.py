@@ -14,9 +14,8 @@ from pipeline.text.headings import shape_of, title_case
 from pipeline.text.manuscript import read_text
 from pipeline.text.overrides import ChapterOverrides
 from pipeline.text.structure import DetectedText, detect_chapters
+from tests.conftest import ROOT, SHARED
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 WORD = re.compile(r"\w+(?:['’]\w+)*")
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -20,8 +19,9 @@ from pipeline.speech.normalise import (
     speakable_heading,
 )
 from pipeline.speech.numbers import say_numbers
+from tests.conftest import SHARED
 
-FIRST_BOOK = Path(__file__).resolve().parents[2] / "shared" / "first-book" / "on-the-kirov-assassination.txt"
+FIRST_BOOK = SHARED / "first-book" / "on-the-kirov-assassination.txt"
 
 
 @pytest.mark.parametrize(

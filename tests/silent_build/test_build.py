@@ -18,46 +18,6 @@ from pipeline.cli import main
 from pipeline.files import safe_filename
 from pipeline.m4b import package
 
-BOOK = """\
-The Tiny Test Book
-
-by Ada Example
-
-
-CHAPTER I. The Beginning
-
-It was 1926, and Zinoviev was in Leningrad. He said nothing.
-
-The second paragraph is short.
-
-
-CHAPTER II. The Middle
-
-Kamenev wrote a letter on December 28, 1934. It cost 5,000 roubles.
-
-
-CHAPTER III. The End
-
-That was all. Nothing more was said.
-"""
-
-METADATA = """\
-title: The Tiny Test Book
-author: Ada Example
-year: "2026"
-description: A book of three short chapters, for testing.
-copyright: Public domain
-"""
-
-
-@pytest.fixture
-def book(tmp_path) -> Path:
-    folder = tmp_path / "manuscript"
-    folder.mkdir()
-    (folder / "book.txt").write_text(BOOK, encoding="utf-8")
-    (folder / "book.yaml").write_text(METADATA, encoding="utf-8")
-    return folder
-
 
 def decode(path: Path, tmp_path: Path, rate: int) -> array:
     pcm = tmp_path / "decoded.pcm"

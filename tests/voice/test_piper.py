@@ -11,8 +11,7 @@ from pipeline.errors import InputError, MissingDependency
 from pipeline.speech.lexicon import Lexicon
 from pipeline.voice import Notation, engine_class
 from pipeline.voice.piper import PUBLISHED, PiperEngine, VoiceFiles, piper_ipa, piper_text, verify
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.conftest import ROOT
 
 
 def test_registered_by_name_and_takes_ipa():
