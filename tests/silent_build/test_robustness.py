@@ -147,7 +147,9 @@ def test_a_10_mb_single_line_is_one_chapter_with_every_word(capsys, tmp_path):
     elapsed = time.perf_counter() - started
     assert code == 0, err
     assert [(r["title"], r["words"]) for r in json.loads(out)] == [("one line", 2_000_001)]
-    assert elapsed < 15, f"{elapsed:.1f} s"  # about 1.5 s on the development machine
+    # Not a speed test (make bench measures speed): about 1.5 s on a quiet machine, so only work that grows
+    # faster than the text (a quadratic scan would take hours) can reach this bound, however busy the machine.
+    assert elapsed < 300, f"{elapsed:.1f} s"
 
 
 @pytest.mark.slow
@@ -168,7 +170,7 @@ def test_100000_tiny_chapters_are_all_found(capsys, tmp_path):
         "source": f"{path}:399997",
     }
     assert {r["words"] for r in rows} == {3}
-    assert elapsed < 40, f"{elapsed:.1f} s"  # about 7 s on the development machine
+    assert elapsed < 600, f"{elapsed:.1f} s"  # about 7 s on a quiet machine; only a blow-up reaches this
 
 
 def test_a_silent_build_of_a_folder_in_two_encodings(capsys, tmp_path):
@@ -255,7 +257,9 @@ def test_a_10_mb_lexicon_is_read_in_seconds_and_its_last_line_still_named(capsys
     elapsed = time.perf_counter() - started
     assert code == 2
     assert f"{LEXICON}:{len(entries) + 1}: 'Z0000001x' is given twice (first on line 2)" in err
-    assert elapsed < 30, f"{elapsed:.1f} s"  # about 5 s with libyaml (CSafeLoader), 13 s without
+    assert elapsed < 400, (
+        f"{elapsed:.1f} s"
+    )  # about 5 s with libyaml, 13 s without; only a blow-up reaches this
 
 
 # --- hostile titles and tags --------------------------------------------------------------------------------

@@ -171,7 +171,9 @@ def test_war_and_peace_has_its_365_chapters_quickly_and_loses_no_word() -> None:
     started = time.perf_counter()
     found = detect_chapters(text, path=path)
     elapsed = time.perf_counter() - started
-    assert elapsed < 2.0
+    assert (
+        elapsed < 60
+    )  # about 0.5 s on a quiet machine: a guard against work that grows faster than the text
     body = list(found.chapters)
     assert len(body) == 365
     assert {c.kind for c in body} == {ChapterKind.BODY}
