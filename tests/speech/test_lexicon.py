@@ -44,9 +44,7 @@ def test_every_name_of_the_first_book_has_an_entry(lexicon, word):
 
 def test_no_name_is_left_unread_in_the_book(lexicon):
     book = BOOK.read_text(encoding="utf-8")
-    started = time.perf_counter()
     applied = lexicon.apply(book, notation=ESPEAK)
-    assert time.perf_counter() - started < 1.0
     rest = re.sub(r"\[\[.*?\]\]", " ", applied.text)
     for entry in lexicon.entries:
         for written in entry.written:
