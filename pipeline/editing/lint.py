@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from functools import cache
 from pathlib import Path
 
-from ..errors import MissingDependency
+from ..speech.english import english_words
 from ..speech.lexicon import Lexicon
 from ..text.manuscript import find_body, read_text
 from .lint_checks import (
@@ -46,19 +45,6 @@ __all__ = [
     "lint_texts",
     "render",
 ]
-
-
-@cache
-def english_words() -> Mapping[str, int]:
-    """Lower-case English words and how common each is (pyspellchecker's list, 160,000 words, offline)."""
-    try:
-        from spellchecker import SpellChecker
-    except ImportError:  # pragma: no cover - the dependency is declared
-        raise MissingDependency(
-            "the English word list (pyspellchecker) is not installed",
-            fix="pip install pyspellchecker (make setup installs it)",
-        ) from None
-    return dict(SpellChecker(language="en", distance=1).word_frequency.dictionary)
 
 
 def lint(
