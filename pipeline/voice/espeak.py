@@ -12,6 +12,7 @@ from __future__ import annotations
 import array
 import ctypes
 import functools
+import json
 import logging
 import os
 import sys
@@ -186,27 +187,38 @@ def text_to_phonemes(text: str, *, voice: str = DEFAULT_VOICE, ipa: bool = False
     library turns phoneme input on globally when Synth is called with espeakPHONEMES, so we make an empty
     Synth call first, in a child process, which keeps this process's synthesis state untouched.)
     """
+    return texts_to_phonemes([text], voice=voice, ipa=ipa)[0]
+
+
+def texts_to_phonemes(texts: list[str], *, voice: str = DEFAULT_VOICE, ipa: bool = False) -> list[str]:
+    """`text_to_phonemes` for many texts in one child process (a few milliseconds for hundreds of names)."""
+    if not texts:
+        return []
     identifier = voice_table().get(voice.lower(), voice)
 
-    def convert(text: str) -> bytes:
+    def convert(payload: str) -> bytes:
         espeak, _ = binding()
         dll = espeak.dll
         fn = dll.espeak_TextToPhonemes
         fn.restype = ctypes.c_char_p
         fn.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_int, ctypes.c_int]
+        said = []
         with _lock:
             _select(espeak, identifier, DEFAULT_RATE)
             espeak.Synth(b"", flags=espeak.CHARS_UTF8 | espeak.PHONEMES)
-            buffer = ctypes.create_string_buffer(text.encode("utf-8"))
-            pointer = ctypes.c_void_p(ctypes.addressof(buffer))
-            parts = []
-            # phonememode bit 1 = IPA; textmode 1 = UTF-8. The call returns one clause at a time.
-            while pointer.value:
-                out = fn(ctypes.byref(pointer), 1, 0x02 if ipa else 0)
-                if out:
-                    parts.append(out.decode("utf-8", "replace").strip())
-        return " ".join(p for p in parts if p).encode("utf-8")
+            for text in json.loads(payload):
+                buffer = ctypes.create_string_buffer(text.encode("utf-8"))
+                pointer = ctypes.c_void_p(ctypes.addressof(buffer))
+                parts = []
+                # phonememode bit 1 = IPA; textmode 1 = UTF-8. The call returns one clause at a time.
+                while pointer.value:
+                    out = fn(ctypes.byref(pointer), 1, 0x02 if ipa else 0)
+                    if out:
+                        parts.append(out.decode("utf-8", "replace").strip())
+                said.append(" ".join(p for p in parts if p))
+        return json.dumps(said).encode("utf-8")
 
+    payload = json.dumps(list(texts))
     if isolate.available:
-        return isolate.in_child(convert, text, engine="eSpeak NG").decode("utf-8")
-    return convert(text).decode("utf-8")
+        return json.loads(isolate.in_child(convert, payload, engine="eSpeak NG").decode("utf-8"))
+    return json.loads(convert(payload).decode("utf-8"))
