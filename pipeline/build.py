@@ -51,6 +51,7 @@ class BuildOptions:
     formats: frozenset[str] = frozenset({"m4b"})  # also: mp3, podcast, vtt (see pipeline/formats)
     base_url: str | None = None  # for the podcast feed's links; relative links without it
     mp3_per_chapter: bool = False
+    draft: bool = True  # draft pronunciations for the names the lexicon lacks (see speech/draft)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +93,9 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None, timeline: 
     book = loaded.book
     lexicon_file = source.lexicon_path(options.source, options.lexicon)
     lexicon = Lexicon.load(lexicon_file) if lexicon_file else Lexicon.empty()
+    drafted, drafts_key = 0, None
+    if options.draft:
+        lexicon, drafted, drafts_key = with_drafts(book, lexicon, cache)
     voice = options.voice or book.metadata.voice
     rate = options.rate or book.metadata.rate
     # Made here only to name the voice and key the cache: the workers synthesize, each with its own engine.
@@ -108,8 +112,10 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None, timeline: 
     total_sentences = sum(s.sentences for s in scripts)
     report.note(
         f"{clean_text(meta.author, one_line=True)} - {clean_text(meta.title, one_line=True)}: {len(scripts)} chapters, {total_sentences:,} sentences, "
-        f"{book.words:,} words; lexicon {lexicon_file or 'none'} ({len(lexicon)} entries)"
+        f"{book.words:,} words; lexicon {lexicon_file or 'none'} ({len(lexicon) - drafted} entries)"
     )
+    if drafted:
+        report.note(f"{drafted} names drafted; `audiobook lexicon draft` to review them")
 
     encoder = Encoder(bitrate=options.bitrate, coder=options.aac_coder)
     gain = calibrated_gain(engine, cache)  # before the worker pool starts: it synthesizes in this process
@@ -212,6 +218,7 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None, timeline: 
                 "chapters": segment_keys,
                 "covers": [cover_key] if cover_key else [],
                 "inputs": [inputs] if inputs else [],
+                "drafts": [drafts_key] if drafts_key else [],
             },
         )
         result = _result(
@@ -250,13 +257,62 @@ def _inputs_key(options: BuildOptions) -> str | None:
     except (AudiobookError, OSError):
         return None
     fields = {f.name: str(getattr(options, f.name)) for f in dataclasses.fields(options)}
-    return key("inputs", __version__, package.FORMAT, _tool_versions(), fields, digests)
+    drafting = _draft_version() if options.draft else None
+    return key("inputs", __version__, package.FORMAT, _tool_versions(), fields, digests, drafting)
+
+
+def _draft_version() -> str:
+    from .speech import draft
+
+    return draft.data_version()
+
+
+def with_drafts(book, lexicon: Lexicon, cache: Cache) -> tuple[Lexicon, int, str | None]:
+    """`lexicon` with a drafted entry for every name of `book` it lacks, how many, and the drafts' cache key.
+
+    The drafts are kept in the cache under the names and the drafting data's version, so a rebuild costs one
+    name check and no drafting. A draft never replaces an entry: it only covers names the lexicon does not.
+    Drafted entries rewrite sentences as entries do, so a sentence's audio is keyed on its drafted phonemes
+    and only the sentences whose names' drafts changed are synthesized again.
+    """
+    from .speech import draft, names
+    from .voice.espeak import texts_to_phonemes
+
+    groups = [list(g.spellings) for g in names.check(book, lexicon).groups]
+    if not groups:
+        return lexicon, 0, None
+    drafts_key = key("drafts", draft.data_version(), groups)
+    kept = cache.get_json("drafts", drafts_key)
+    try:
+        drafts = [draft.Draft.from_json(d) for d in kept] if isinstance(kept, list) else None
+    except (KeyError, TypeError, ValueError):
+        drafts = None  # written by another version: draft again
+    if drafts is None:
+        drafts = list(
+            draft.draft(groups, russian=lambda words: texts_to_phonemes(list(words), voice="ru", ipa=True))
+        )
+        cache.put_json("drafts", drafts_key, [d.to_json() for d in drafts])
+    entries = []
+    for d in drafts:
+        entry = d.entry()
+        if entry is not None and not any(lexicon.entry_for(w) for w in entry.written):
+            entries.append(entry)
+    merged = Lexicon([*lexicon.entries, *entries], path=lexicon.path, known=lexicon.known)
+    return merged, len(entries), drafts_key
 
 
 def _tool_versions() -> list[str]:
     from importlib import metadata as installed
 
-    names = ("pyttsx3", "espeakng-loader", "imageio-ffmpeg", "num2words", "sentencex")
+    names = (
+        "pyttsx3",
+        "espeakng-loader",
+        "imageio-ffmpeg",
+        "num2words",
+        "sentencex",
+        "pymorphy3",
+        "pymorphy3-dicts-ru",
+    )
     versions = []
     for name in names:
         try:

@@ -41,6 +41,7 @@ _SUFFIX = {
     "calibration": ".json",
     "covers": ".img",
     "inputs": ".json",
+    "drafts": ".json",
     "books": ".json",
 }
 KEPT = ("calibration",)  # a few bytes per voice, measured by synthesizing: never pruned

@@ -61,6 +61,7 @@ def build_options(args: argparse.Namespace):
         formats=formats | {"m4b"},
         base_url=getattr(args, "base_url", None),
         mp3_per_chapter=getattr(args, "mp3_per_chapter", False),
+        draft=not getattr(args, "no_draft", False),
     )
 
 

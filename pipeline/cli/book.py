@@ -66,6 +66,11 @@ def _cmd_spoken(args: argparse.Namespace) -> int:
             print(lexicon.apply(sentence.spoken, notation=notation).text)
         return 0
     loaded = source.load(src)
+    if not args.no_draft:  # as the build says it
+        from ..audio.cache import Cache, default_root
+        from ..build import with_drafts
+
+        lexicon = with_drafts(loaded.book, lexicon, Cache(default_root()))[0]
     scripts = narrate(loaded.book, lexicon=lexicon, notation=notation)
     if args.chapter is not None and not 1 <= args.chapter <= len(scripts):
         raise InputError(
@@ -138,6 +143,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "--base-url", help="absolute URL the podcast folder will be served from (default: relative links)"
     )
     p.add_argument("--mp3-per-chapter", action="store_true", help="with mp3: also one MP3 file per chapter")
+    p.add_argument(
+        "--no-draft",
+        action="store_true",
+        help="no drafted pronunciations for the names the lexicon lacks (the voice reads them as written)",
+    )
     p.set_defaults(func=_cmd_build)
 
     p = sub.add_parser(
@@ -158,6 +168,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     engine_args(p)
     p.add_argument("--chapter", type=int, help="only this chapter (1-based)")
     p.add_argument("--text", help="normalise this text instead of the manuscript")
+    p.add_argument("--no-draft", action="store_true", help="as build --no-draft: without drafted names")
     p.set_defaults(func=_cmd_spoken)
 
     p = sub.add_parser("voices", help="list the eSpeak NG voices")

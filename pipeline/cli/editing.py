@@ -27,6 +27,25 @@ def _cmd_lexicon_check(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _cmd_lexicon_draft(args: argparse.Namespace) -> int:
+    import sys
+
+    from ..editing import lexicon_draft
+    from ..text import source
+
+    lexicon = lexicon_for(args)
+    report = lexicon_draft.draft_lexicon(source.load(args.source).book, lexicon)
+    if args.output is None:
+        sys.stdout.write(report.text)
+    else:
+        dest = lexicon_draft.write(report, args.output, lexicon=lexicon)
+        print(
+            f"{report.entries} entries drafted, {report.left} names left to the voice: {dest}",
+            file=sys.stderr,
+        )
+    return 0
+
+
 def _cmd_lexicon_show(args: argparse.Namespace) -> int:
     from ..editing import lexicon_show
 
@@ -86,6 +105,19 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     source_arg(q)
     q.add_argument("--lexicon", type=Path, help="pronunciation lexicon (default: as for build)")
     q.set_defaults(func=_cmd_lexicon_check)
+    q = lex.add_parser(
+        "draft",
+        help="propose entries for the names the lexicon lacks (prints YAML, or writes -o FILE)",
+        description="Draft an entry in the lexicon's format for every name `lexicon check` lists: the Russian "
+        "word found through a Russian dictionary, its stress from eSpeak NG's Russian voice, IPA by the "
+        "lexicon's rules; each with a comment saying where it came from and how sure it is. Names that are "
+        "not Russian are left to the voice. The file works as it is with --lexicon, `lexicon show` and `say`; "
+        "pronunciations.yaml is never written.",
+    )
+    source_arg(q)
+    q.add_argument("--lexicon", type=Path, help="pronunciation lexicon (default: as for build)")
+    q.add_argument("-o", "--output", type=Path, help="write the drafts to this file (default: print them)")
+    q.set_defaults(func=_cmd_lexicon_draft)
     q = lex.add_parser(
         "show",
         help="each entry with the phonemes each engine gets",
