@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: setup audiobook test bench bench-wp eval clean lock
+.PHONY: setup audiobook test bench bench-wp eval eval-draft clean lock
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ bench: $(STAMP)
 
 bench-wp: $(STAMP)
 	$(BIN)/python tests/benchmark.py --war-and-peace ../shared/corpus/war-and-peace.txt
+
+# Drafted pronunciations: accuracy by kind of name and by stress source, and War and Peace's drafting time.
+eval-draft: $(STAMP)
+	$(BIN)/python tests/eval_draft.py
 
 # Word error rate of eSpeak NG and Piper on one chapter, heard back by Whisper (needs the piper and proof extras).
 eval: $(STAMP)
