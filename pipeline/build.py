@@ -272,6 +272,8 @@ def with_drafts(book, lexicon: Lexicon, cache: Cache) -> tuple[Lexicon, int, str
 
     The drafts are kept in the cache under the names and the drafting data's version, so a rebuild costs one
     name check and no drafting. A draft never replaces an entry: it only covers names the lexicon does not.
+    Low-confidence guesses (names nothing places: no dictionary word, no Russian ending) are only proposed by
+    `lexicon draft`, not spoken: an English book's invented names stay as the voice reads them.
     Drafted entries rewrite sentences as entries do, so a sentence's audio is keyed on its drafted phonemes
     and only the sentences whose names' drafts changed are synthesized again.
     """
@@ -295,7 +297,9 @@ def with_drafts(book, lexicon: Lexicon, cache: Cache) -> tuple[Lexicon, int, str
     entries = []
     for d in drafts:
         entry = d.entry()
-        if entry is not None and not any(lexicon.entry_for(w) for w in entry.written):
+        if d.confidence == "low" or entry is None:
+            continue
+        if not any(lexicon.entry_for(w) for w in entry.written):
             entries.append(entry)
     merged = Lexicon([*lexicon.entries, *entries], path=lexicon.path, known=lexicon.known)
     return merged, len(entries), drafts_key

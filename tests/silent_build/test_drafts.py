@@ -75,6 +75,16 @@ def test_the_build_drafts_the_names_its_lexicon_lacks(tmp_path, capsys):
     assert "Kutuzov rode" in plain and "[[k'i:r@f]]" in plain
 
 
+def test_low_confidence_guesses_are_proposed_but_not_spoken(tmp_path, capsys):
+    book = make_book(tmp_path / "book")
+    (book / "book.txt").write_text(BOOK.replace("Nobody spoke.", "Zyrgvlad spoke."), encoding="utf-8")
+    result, notes = run(book, tmp_path)
+    assert "3 names drafted; `audiobook lexicon draft` to review them" in notes
+    assert "Zyrgvlad" not in result.lexicon_uses
+    assert main(["lexicon", "draft", str(book)]) == 0
+    assert re.search(r"^Zyrgvlad:  # .*guess, confidence low$", capsys.readouterr().out, re.M)
+
+
 def test_no_draft_builds_with_the_lexicon_alone(tmp_path):
     result, notes = run(make_book(tmp_path / "book"), tmp_path, draft=False)
     assert set(result.lexicon_uses) == {"Kirov"}
