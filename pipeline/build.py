@@ -93,9 +93,9 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None, timeline: 
     book = loaded.book
     lexicon_file = source.lexicon_path(options.source, options.lexicon)
     lexicon = Lexicon.load(lexicon_file) if lexicon_file else Lexicon.empty()
-    drafted, drafts_key = 0, None
+    drafted, draft_keys = 0, []
     if options.draft:
-        lexicon, drafted, drafts_key = with_drafts(book, lexicon, cache)
+        lexicon, drafted, draft_keys = with_drafts(book, lexicon, cache)
     voice = options.voice or book.metadata.voice
     rate = options.rate or book.metadata.rate
     # Made here only to name the voice and key the cache: the workers synthesize, each with its own engine.
@@ -218,7 +218,7 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None, timeline: 
                 "chapters": segment_keys,
                 "covers": [cover_key] if cover_key else [],
                 "inputs": [inputs] if inputs else [],
-                "drafts": [drafts_key] if drafts_key else [],
+                "drafts": draft_keys,
             },
         )
         result = _result(
@@ -267,22 +267,28 @@ def _draft_version() -> str:
     return draft.data_version()
 
 
-def with_drafts(book, lexicon: Lexicon, cache: Cache) -> tuple[Lexicon, int, str | None]:
-    """`lexicon` with a drafted entry for every name of `book` it lacks, how many, and the drafts' cache key.
+def with_drafts(book, lexicon: Lexicon, cache: Cache) -> tuple[Lexicon, int, list[str]]:
+    """`lexicon` with a drafted entry for every name of `book` it lacks, how many, and the cache keys used.
 
     The drafts are kept in the cache under the names and the drafting data's version, so a rebuild costs one
-    name check and no drafting. A draft never replaces an entry: it only covers names the lexicon does not.
+    name check and no drafting; the name check asks the English word list through the book's remembered
+    answers (`english.RememberedWords`), so it loads the list only when the book has a word it never asked. A draft never replaces an entry: it only covers names the lexicon does not.
     Low-confidence guesses (names nothing places: no dictionary word, no Russian ending) are only proposed by
     `lexicon draft`, not spoken: an English book's invented names stay as the voice reads them.
     Drafted entries rewrite sentences as entries do, so a sentence's audio is keyed on its drafted phonemes
     and only the sentences whose names' drafts changed are synthesized again.
     """
-    from .speech import draft, names
+    from .speech import draft, english, names
     from .voice.espeak import texts_to_phonemes
 
-    groups = [list(g.spellings) for g in names.check(book, lexicon).groups]
+    memo_key = key("english-words", english.word_list_version())
+    memo = cache.get_json("drafts", memo_key)
+    words = english.RememberedWords(memo if isinstance(memo, dict) else None)
+    groups = [list(g.spellings) for g in names.check(book, lexicon, words=words).groups]
+    if words.grew:
+        cache.put_json("drafts", memo_key, words.asked)
     if not groups:
-        return lexicon, 0, None
+        return lexicon, 0, [memo_key]
     drafts_key = key("drafts", draft.data_version(), groups)
     kept = cache.get_json("drafts", drafts_key)
     try:
@@ -302,7 +308,7 @@ def with_drafts(book, lexicon: Lexicon, cache: Cache) -> tuple[Lexicon, int, str
         if not any(lexicon.entry_for(w) for w in entry.written):
             entries.append(entry)
     merged = Lexicon([*lexicon.entries, *entries], path=lexicon.path, known=lexicon.known)
-    return merged, len(entries), drafts_key
+    return merged, len(entries), [memo_key, drafts_key]
 
 
 def _tool_versions() -> list[str]:

@@ -13,7 +13,7 @@ import logging
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,10 +46,10 @@ _POSSESSIVE = re.compile(r"['’]s\Z", re.IGNORECASE)
 _SENTENCE_MARK = re.compile(r"[.!?:]")
 
 
-def english_count(word: str) -> tuple[int | None, str]:
+def english_count(word: str, words: Mapping[str, int] | None = None) -> tuple[int | None, str]:
     """(corpus count, the word found) for `word` or its stem before an English ending (Bonapartist ->
     bonaparte); (None, word) when it is not an English word."""
-    words = english_words()
+    words = english_words() if words is None else words
     word = word.lower().replace("’", "'")
     if word in words:
         return words[word], word
@@ -228,23 +228,25 @@ class _Seen:
     initial: bool  # capitalised by its place (a sentence's or a title's first word), not by being a name
 
 
-def _lowercase_suspect(key: str, lexicon: Lexicon) -> str | None:
+def _lowercase_suspect(key: str, lexicon: Lexicon, words: Mapping[str, int] | None) -> str | None:
     """Why a word written in lower case may still be a name: a strong Russian ending and no English word.
     (The weak endings would catch French and German words in lower case: prochain, demain.)"""
-    if len(key) < 2 or lexicon.is_known(key) or english_count(key)[0] is not None:
+    if len(key) < 2 or lexicon.is_known(key) or english_count(key, words)[0] is not None:
         return None
     ending = _ending(key, RUSSIAN_ENDINGS)
     return f"Russian-looking ending -{ending}" if ending else None
 
 
-def _classify(key: str, seen: list[_Seen], lowercase: set[str], lexicon: Lexicon) -> str | None:
+def _classify(
+    key: str, seen: list[_Seen], lowercase: set[str], lexicon: Lexicon, words: Mapping[str, int] | None
+) -> str | None:
     """Why the word `key` (lower-case) looks like a name the lexicon should have; None if it does not."""
     capitalised = [s for s in seen if s.word[0].isupper()]
     if not capitalised:
-        return _lowercase_suspect(key, lexicon)
+        return _lowercase_suspect(key, lexicon, words)
     if len(key) < 2 or lexicon.is_known(key):
         return None
-    count, found = english_count(key)
+    count, found = english_count(key, words)
     strong = _ending(key, RUSSIAN_ENDINGS) or _ending(found, RUSSIAN_ENDINGS)
     if strong and (count is None or count < COMMON):
         return f"Russian-looking ending -{strong}"
@@ -271,11 +273,12 @@ def _starts_sentence(previous: re.Match[str] | None, gap: str) -> bool:
     )
 
 
-def check(book: Book, lexicon: Lexicon) -> CheckReport:
-    """The words the narrator will say that look like names and that the lexicon does not cover."""
+def check(book: Book, lexicon: Lexicon, *, words: Mapping[str, int] | None = None) -> CheckReport:
+    """The words the narrator will say that look like names and that the lexicon does not cover; `words`
+    answers for the English word list (`english.RememberedWords` to ask it through a memo)."""
     seen: dict[str, list[_Seen]] = defaultdict(list)  # every capitalised word, and suspect lower-case ones
     lowercase: set[str] = set()
-    suspect = functools.cache(lambda key: _lowercase_suspect(key, lexicon) is not None)
+    suspect = functools.cache(lambda key: _lowercase_suspect(key, lexicon, words) is not None)
     covered: dict[str, list[Place]] = defaultdict(list)  # entry name -> where each spelling is used
     counter = itertools.count()
     for said in _said(book):
@@ -300,7 +303,7 @@ def check(book: Book, lexicon: Lexicon) -> CheckReport:
                 continue
             seen[key].append(_Seen(next(counter), word, said.where, initial))
     reasons = {
-        key: why for key, places in seen.items() if (why := _classify(key, places, lowercase, lexicon))
+        key: why for key, places in seen.items() if (why := _classify(key, places, lowercase, lexicon, words))
     }
     return CheckReport(
         groups=_group(reasons, seen, lexicon),

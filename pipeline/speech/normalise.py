@@ -9,6 +9,7 @@ their case (the lexicon decides how they sound) and phoneme markup inside [[...]
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import re
@@ -348,6 +349,9 @@ def _belongs_to_previous(previous: str, text: str, paragraph: str, start: int) -
     return previous.split()[-1] in _NEVER_FINAL
 
 
+# Remembered: the build reads every paragraph twice, once to find the names its lexicon lacks and once to
+# narrate it; the answer depends on the text and kind alone (bounded, for a catalogue built in one process).
+@functools.lru_cache(maxsize=32768)
 def sentences(paragraph: str, *, kind: ChapterKind = ChapterKind.BODY) -> tuple[Sentence, ...]:
     """Split one paragraph into sentences and say each. In a footnotes chapter a paragraph starting "1. "
     is note one: its first sentence is said "Footnote one. ..." and the number is not read again."""
