@@ -51,6 +51,7 @@ class BuildOptions:
     formats: frozenset[str] = frozenset({"m4b"})  # also: mp3, podcast, vtt (see pipeline/formats)
     base_url: str | None = None  # for the podcast feed's links; relative links without it
     mp3_per_chapter: bool = False
+    strict_encoding: bool = False  # bytes that are not valid text stop the build (exit 2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +89,7 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None, timeline: 
     if quick is not None:
         report.note(f"{quick.path} is up to date: nothing to synthesize or encode")
         return quick
-    loaded = source.load(options.source)
+    loaded = source.load(options.source, strict_encoding=options.strict_encoding)
     book = loaded.book
     lexicon_file = source.lexicon_path(options.source, options.lexicon)
     lexicon = Lexicon.load(lexicon_file) if lexicon_file else Lexicon.empty()

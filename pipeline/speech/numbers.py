@@ -45,6 +45,18 @@ def _american(words: str) -> str:
     return words.replace(" and ", " ").replace(",", "")
 
 
+_ROMAN = re.compile(r"M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})\Z")
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+
+
+def roman_value(numeral: str) -> int | None:
+    """ "XIV" -> 14; None when `numeral` is not a well-formed Roman numeral."""
+    if not numeral or not _ROMAN.match(numeral):
+        return None
+    values = [_ROMAN_VALUES[ch] for ch in numeral]
+    return sum(-v if v < nxt else v for v, nxt in zip(values, [*values[1:], 0], strict=True))
+
+
 def cardinal(n: int) -> str:
     """12 -> "twelve", 850000 -> "eight hundred fifty thousand"."""
     return _american(num2words(n))
