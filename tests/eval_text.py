@@ -72,7 +72,10 @@ def evaluate(source: Path, *, examples: int) -> Counter:
 
     loaded = sources.load(source)
     book = loaded.book.metadata.language or "en"
-    lexicon_file = sources.lexicon_path(source, None)
+    # The lexicon a build from the project folder uses (pronunciations.yaml beside the book, else the project's).
+    project_lexicon = ROOT / "pronunciations.yaml"
+    lexicon_file = sources.lexicon_path(source, None) if (source / "pronunciations.yaml").is_file() else None
+    lexicon_file = lexicon_file or (project_lexicon if project_lexicon.is_file() else None)
     lexicon = Lexicon.load(lexicon_file) if lexicon_file else Lexicon.empty()
     scripts = narrate(loaded.book, lexicon=lexicon, notation="espeak")
     ident = identifier()

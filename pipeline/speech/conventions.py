@@ -36,6 +36,8 @@ _PRONOUN_NEXT = frozenset(
 _REGNAL = re.compile(
     r"(?<![\w.])(?P<name>" + "|".join(sorted(REGNAL_NAMES, key=len, reverse=True)) + r")"
     r"(?P<gap>\s+)(?P<roman>[IVXLCDM]+)(?P<possessive>['’]s)?(?![\w'’]|\.\w|\.\s?[A-Z]\.)"
+    # Old editions put a full stop after the numeral ("Louis XVIII. was seated"): not a sentence end.
+    r"(?P<stop>\.(?=\s+[a-z]|,))?"
 )
 _NEXT_WORD = re.compile(r"\W*([\w'’]+)")
 

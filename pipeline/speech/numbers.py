@@ -125,7 +125,8 @@ def _month_day(m: re.Match[str]) -> str:
 
 
 def _day_month(m: re.Match[str]) -> str:
-    said = f"the {ordinal(int(m['day']))} of {m['month']}"
+    the = m["the"] or "the "  # "On the 24th of February": the text's own "the", not a second one
+    said = f"{the}{ordinal(int(m['day']))} of {m['month']}"
     if m["year"]:
         said += f", {year(int(m['year']))}"
     return said
@@ -191,7 +192,7 @@ _RULES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
     ),
     (
         re.compile(
-            rf"(?<![\d,.])(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+{_MONTH}\b"
+            rf"(?P<the>\b[Tt]he\s+)?(?<![\d,.])(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+{_MONTH}\b"
             r"(?:,?\s+(?P<year>\d{4})(?!\d|[,.]\d))?"
         ),
         _day_month,

@@ -51,7 +51,8 @@ def test_each_piece_reaches_the_engine_in_its_language(passage, tmp_path, monkey
     # English lines go whole, in the voice's own language; the note is cued and follows its passage.
     texts = [text for text, _ in heard]
     note = texts.index("Translator's note: You expect to make an income out of the government.")
-    assert texts[note - 1] == "he added."
+    assert texts[note - 1] == "you want to make something out of your regiment, said the prince."
+    assert texts[note + 1] == "Je vous demande un peu"
     assert ("Anna Pavlovna smiled.", None) in heard
     assert ("Louis the Sixteenth was executed, and Mademoiselle Scherer said nothing.", None) in heard
 
