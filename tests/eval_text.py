@@ -37,7 +37,12 @@ _REGNAL_LONE = re.compile(
     r"\b(?:Louis|Henry|Charles|Alexander|Peter|Paul|Catherine|Nicholas|Napoleon|Pius)\s+[IVX]\b"
 )
 _CAPS = re.compile(r"\b[A-Z]{2,}\b")
-_ABBREVIATION = re.compile(r"\b(?:[A-Za-z][a-z]{0,4})\.(?=\s+[a-z])|\b(?:Mme|Mlle|MM|Messrs|p\.m|a\.m)\b\.?")
+# Two to five letters and a stop before a lower-case word (an initial, one capital, is read as its letter; a
+# list's "(2)" is read "two." and is not an abbreviation).
+_ABBREVIATION = re.compile(
+    r"\b(?:[A-Za-z][a-z]{1,4})\.(?=\s+[a-z])(?!\s+(?:one|two|three|four|five|six|seven|eight|nine|ten)\b)"
+    r"|\b(?:Mme|Mlle|MM|Messrs|p\.m|a\.m)\b\.?"
+)
 _DIGIT = re.compile(r"\d")
 _GLOSSED = re.compile(r"([^\"“”*;.!?]{6,}?)[\"”]?\s*\*(?:\(\d+\))?")
 LANGUAGES = ["en", "fr", "de", "la", "it", "es"]
@@ -93,7 +98,7 @@ def evaluate(source: Path, *, examples: int) -> Counter:
                 continue  # a chapter title: its numerals are read by the heading rules
             english = english_pieces(line, book)
             for text in english:
-                plain = _MARKUP.sub(" ", text)
+                plain = _MARKUP.sub("Q", text)  # a lexicon entry: a name said by its phonemes (one letter)
                 for m in [*_ROMAN.finditer(plain), *_REGNAL_LONE.finditer(plain)]:
                     found("roman", m[0] + "  <- " + plain[max(0, m.start() - 40) : m.end() + 20])
                 for m in _CAPS.finditer(plain):

@@ -55,10 +55,27 @@ def _regnal(m: re.Match[str]) -> str:
     return f"{m['name']} the {said}{m['possessive'] or ''}"
 
 
+# "Louis XIV, XV, and XVI": the numerals that follow a regnal one in a list are the same name's.
+_MORE_NUMERALS = re.compile(
+    r"(?P<said>\b(?:" + "|".join(sorted(REGNAL_NAMES, key=len, reverse=True)) + r") the (?:[A-Z][a-z]+[- ])*"
+    r"(?:First|Second|Third|[A-Z][a-z]+th))(?P<more>(?:,? (?:and |or )?(?:[IVXLCDM]{2,}|V|X)\b(?!['’]\w|\.\w))+)"
+)
+
+
+def _more(m: re.Match[str]) -> str:
+    def said(n: re.Match[str]) -> str:
+        value = roman_value(n[0])
+        return f"the {'-'.join(p.capitalize() for p in ordinal(value).split('-'))}" if value else n[0]
+
+    return m["said"] + re.sub(r"[IVXLCDM]+", said, m["more"])
+
+
 def regnal_numerals(text: str) -> str:
     """ "Louis XVI" -> "Louis the Sixteenth", "Alexander I was" -> "Alexander the First was";
-    "Alexander, I was" and "Peter I think" keep their pronoun."""
-    return _REGNAL.sub(_regnal, text)
+    "Alexander, I was" and "Peter I think" keep their pronoun. "Louis XIV, XV, and XVI" -> "... the Fifteenth,
+    and the Sixteenth"."""
+    text = _REGNAL.sub(_regnal, text)
+    return _MORE_NUMERALS.sub(_more, text) if ", " in text or " and " in text else text
 
 
 # -- forms of address -------------------------------------------------------------------------------------------

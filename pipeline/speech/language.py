@@ -56,8 +56,9 @@ _ELISION = re.compile(r"(?:[cdjlmnst]|qu)['’][^\W\d_]", re.IGNORECASE)
 _ACCENT = re.compile(r"[àâçéèêëîïôûùüÿœæäößñ]", re.IGNORECASE)
 _QUOTED = re.compile(r"“[^“”]*”|\"[^\"]*\"|«[^«»]*»|„[^„“”]*[“”]")
 # Where a clause ends inside a quotation or the narration: a translator's note marker ("*", "*(2)") right
-# after the foreign words it glosses, a semicolon, a dash.
-_BOUNDARY = re.compile(r"\*+\s?(?:\(\d{1,2}\))?\s*|;\s*|\s*(?:--+|—)\s*")
+# after the foreign words it glosses, a semicolon, a dash, a sentence's end inside a quotation (the sentence
+# splitter keeps a quotation whole).
+_BOUNDARY = re.compile(r"\*+\s?(?:\(\d{1,2}\))?\s*|;\s*|\s*(?:--+|—)\s*|[.!?]+\s+(?=[A-Z])")
 
 
 @dataclass(frozen=True, slots=True)
