@@ -42,9 +42,10 @@ def test_numbered_notes_each_after_their_own_sentence():
         "*(2) That suits us down to the ground.",
         "*(4) I just ask you that.",
     )
-    # The quotation is one sentence (no cut inside it), so its two notes follow it in their order.
+    # The quotation is one sentence (no cut inside it), so its two notes follow it in their order. (Its French
+    # and English pieces are said apart, with a pause between them, so the comma before "said he" goes.)
     assert said == [
-        "Cela nous convient a merveille. Suvorov now, he knew what he was about. Je vous demande un peu, said he.",
+        "Cela nous convient a merveille. Suvorov now, he knew what he was about. Je vous demande un peu said he.",
         "Translator's note: That suits us down to the ground.",
         "Translator's note: I just ask you that.",
         "Connaissez-vous le Proverbe: said he.",
