@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: setup audiobook test bench bench-wp eval eval-draft clean lock
+.PHONY: setup audiobook test bench bench-wp eval eval-draft eval-text clean lock
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -48,3 +48,7 @@ eval: $(STAMP)
 # Refresh constraints.txt from PyPI (every extra resolved afresh). Then check the first book's hash and commit.
 lock:
 	$(PYTHON) .ci/lock.py
+
+# What is still left to eSpeak NG's guessing in the spoken text of the first book and War and Peace (tests/eval_text.py).
+eval-text: $(STAMP)
+	$(BIN)/python tests/eval_text.py --examples 3

@@ -52,6 +52,7 @@ class BuildOptions:
     base_url: str | None = None  # for the podcast feed's links; relative links without it
     mp3_per_chapter: bool = False
     draft: bool = True  # draft pronunciations for the names the lexicon lacks (see speech/draft)
+    strict_encoding: bool = False  # bytes that are not valid text stop the build (exit 2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +90,7 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None, timeline: 
     if quick is not None:
         report.note(f"{quick.path} is up to date: nothing to synthesize or encode")
         return quick
-    loaded = source.load(options.source)
+    loaded = source.load(options.source, strict_encoding=options.strict_encoding)
     book = loaded.book
     lexicon_file = source.lexicon_path(options.source, options.lexicon)
     lexicon = Lexicon.load(lexicon_file) if lexicon_file else Lexicon.empty()
@@ -272,7 +273,8 @@ def with_drafts(book, lexicon: Lexicon, cache: Cache) -> tuple[Lexicon, int, lis
 
     The drafts are kept in the cache under the names and the drafting data's version, so a rebuild costs one
     name check and no drafting; the name check asks the English word list through the book's remembered
-    answers (`english.RememberedWords`), so it loads the list only when the book has a word it never asked. A draft never replaces an entry: it only covers names the lexicon does not.
+    answers (`english.RememberedWords`), so it loads the list only when the book has a word it never asked.
+    A draft never replaces an entry: it only covers names the lexicon does not.
     Low-confidence guesses (names nothing places: no dictionary word, no Russian ending) are only proposed by
     `lexicon draft`, not spoken: an English book's invented names stay as the voice reads them.
     Drafted entries rewrite sentences as entries do, so a sentence's audio is keyed on its drafted phonemes

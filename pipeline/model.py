@@ -31,6 +31,15 @@ class Where:
 
 
 @dataclass(frozen=True, slots=True)
+class Piece:
+    """A stretch of spoken text in one language: what the speech stage hands the voice for a sentence
+    whose parts are in different languages. `language` is a BCP 47 code ("en", "fr", "la")."""
+
+    text: str
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
 class Paragraph:
     """One paragraph as written (its lines joined by single spaces), and where it starts."""
 
@@ -84,6 +93,10 @@ class Metadata:
     copyright: str | None = None
     publisher: str | None = None
     cover: Path | None = None
+    # The other languages to find passages in (BCP 47 codes); None: the default set (speech.language);
+    # () turns finding them off.
+    languages: tuple[str, ...] | None = None
+    strict_encoding: bool = False  # bytes that are not valid text stop the build instead of a warning
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from .. import runner, tools
 from ..errors import ToolError
+from ..model import Piece
 from ..speech import normalise
 from ..speech.narration import ChapterScript
 from ..voice import make_engine
@@ -71,6 +72,20 @@ class SentenceJob:
     spoken: str
     key: str
     pause_after: int
+    # A sentence partly in another language: its pieces, each synthesized in its language and joined with
+    # PIECE_GAP between them. Empty: the whole sentence in the voice's own language.
+    pieces: tuple[Piece, ...] = ()
+
+
+PIECE_GAP = 150  # milliseconds between the pieces of a sentence in two languages (a clause's pause)
+
+
+def sentence_key(identity: str, spoken: str, pieces: tuple[Piece, ...] = ()) -> str:
+    """A sentence's cache key: its spoken text and, only when part of it is in another language, each
+    piece's text and language (so a sentence in the book's language keeps the key it always had)."""
+    if not pieces:
+        return key("sentence", identity, spoken)
+    return key("sentence", identity, spoken, [[p.text, p.language] for p in pieces])
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +138,9 @@ def plan(
     for script in scripts:
         segments = []
         for number, line in enumerate(script.lines):
-            sentence = SentenceJob(line.spoken, key("sentence", identity, line.spoken), line.pause_after)
+            sentence = SentenceJob(
+                line.spoken, sentence_key(identity, line.spoken, line.pieces), line.pause_after, line.pieces
+            )
             lead_in = script.lead_in if number == 0 else 0
             segment_key = key(
                 "segment",
@@ -189,6 +206,19 @@ def _init_worker(spec: EngineSpec, cache_root: str, environment: dict[str, str])
     _cache = Cache(Path(cache_root))
 
 
+def _synthesized(engine: Engine, sentence: SentenceJob) -> bytes:
+    """A sentence's trimmed PCM: in one go, or piece by piece, each in its own language."""
+    rate = engine.sample_rate
+    if not sentence.pieces:
+        return level.trim(engine.synthesize(sentence.spoken), sample_rate=rate)
+    parts: list[bytes | level.Pause] = []
+    for piece in sentence.pieces:
+        if parts:
+            parts.append(level.Pause(PIECE_GAP))
+        parts.append(level.trim(engine.synthesize(piece.text, piece.language), sample_rate=rate))
+    return level.join(parts, sample_rate=rate)
+
+
 def _segment_pcm(segment: SegmentJob) -> tuple[bytes, list[tuple[int, int]], int]:
     """The segment's PCM (whole AAC frames), its sentences' spans, and how many sentences were synthesized."""
     assert _engine is not None and _cache is not None
@@ -200,7 +230,7 @@ def _segment_pcm(segment: SegmentJob) -> tuple[bytes, list[tuple[int, int]], int
     for sentence in segment.sentences:
         pcm = _cache.get("sentences", sentence.key, sample_rate=rate)
         if pcm is None:
-            pcm = level.trim(_engine.synthesize(sentence.spoken), sample_rate=rate)
+            pcm = _synthesized(_engine, sentence)
             _cache.put("sentences", sentence.key, pcm, sample_rate=rate)
             synthesized += 1
         spans.append((position, position + len(pcm) // 2))

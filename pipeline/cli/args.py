@@ -31,6 +31,14 @@ def engine_args(p: argparse.ArgumentParser) -> None:
     )
 
 
+def strict_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--strict-encoding",
+        action="store_true",
+        help="stop (exit 2) on bytes that are not valid UTF-8 instead of reading them as Windows-1252",
+    )
+
+
 def whole(low: int, high: int, what: str):
     def parse(text: str) -> int:
         try:
@@ -62,6 +70,7 @@ def build_options(args: argparse.Namespace):
         base_url=getattr(args, "base_url", None),
         mp3_per_chapter=getattr(args, "mp3_per_chapter", False),
         draft=not getattr(args, "no_draft", False),
+        strict_encoding=getattr(args, "strict_encoding", False),
     )
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..progress import TerminalReporter
-from .args import build_options, engine_args, source_arg, whole
+from .args import build_options, engine_args, source_arg, strict_arg, whole
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
@@ -35,7 +35,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
 def _cmd_chapters(args: argparse.Namespace) -> int:
     from ..text import source
 
-    loaded = source.load(args.source)
+    loaded = source.load(args.source, strict_encoding=args.strict_encoding)
     rows = [
         {"number": i, "title": c.title, "words": c.words, "kind": c.kind.value, "source": str(c.where)}
         for i, c in enumerate(loaded.book.chapters, 1)
@@ -51,9 +51,8 @@ def _cmd_chapters(args: argparse.Namespace) -> int:
 
 
 def _cmd_spoken(args: argparse.Namespace) -> int:
-    from ..speech import normalise
+    from ..speech import narration, normalise
     from ..speech.lexicon import Lexicon
-    from ..speech.narration import narrate
     from ..text import source
     from ..voice import engine_class
 
@@ -62,27 +61,47 @@ def _cmd_spoken(args: argparse.Namespace) -> int:
     lexicon_file = source.lexicon_path(src if src.exists() else Path.cwd(), args.lexicon)
     lexicon = Lexicon.load(lexicon_file) if lexicon_file else Lexicon.empty()
     if args.text is not None:
-        for sentence in normalise.sentences(args.text):
-            print(lexicon.apply(sentence.spoken, notation=notation).text)
-        return 0
-    loaded = source.load(src)
-    if not args.no_draft:  # as the build says it
-        from ..audio.cache import Cache, default_root
-        from ..build import with_drafts
+        lines = [
+            narration.line_of(sentence, lexicon=lexicon, notation=notation)
+            for sentence in normalise.sentences(args.text)
+            if any(ch.isalnum() for ch in sentence.spoken)
+        ]
+        scripts = [(None, lines)]
+        book_language = "en"
+    else:
+        loaded = source.load(src, strict_encoding=args.strict_encoding)
+        book_language = loaded.book.metadata.language or "en"
+        if not args.no_draft:  # as the build says it
+            from ..audio.cache import Cache, default_root
+            from ..build import with_drafts
 
-        lexicon = with_drafts(loaded.book, lexicon, Cache(default_root()))[0]
-    scripts = narrate(loaded.book, lexicon=lexicon, notation=notation)
-    if args.chapter is not None and not 1 <= args.chapter <= len(scripts):
-        raise InputError(
-            f"there is no chapter {args.chapter}", fix=f"choose a number from 1 to {len(scripts)}"
-        )
-    for script in scripts:
-        if args.chapter is not None and script.number != args.chapter:
-            continue
-        print(f"## {script.number}. {script.title}  ({script.where})")
-        for line in script.lines:
-            print(line.spoken)
-        print()
+            lexicon = with_drafts(loaded.book, lexicon, Cache(default_root()))[0]
+        chapters = narration.narrate(loaded.book, lexicon=lexicon, notation=notation)
+        if args.chapter is not None and not 1 <= args.chapter <= len(chapters):
+            raise InputError(
+                f"there is no chapter {args.chapter}", fix=f"choose a number from 1 to {len(chapters)}"
+            )
+        scripts = [(s, s.lines) for s in chapters if args.chapter is None or s.number == args.chapter]
+    if args.json:
+        pieces = [
+            {"chapter": script.number if script else None, "line": i, "text": p.text, "language": p.language}
+            for script, lines in scripts
+            for i, line in enumerate(lines, 1)
+            for p in narration.pieces_of(line, book_language)
+        ]
+        print(json.dumps(pieces, ensure_ascii=False, indent=1))
+        return 0
+    for script, lines in scripts:
+        if script is not None:
+            print(f"## {script.number}. {script.title}  ({script.where})")
+        for line in lines:
+            # A line in the book's language as it is; one with other languages shows each piece's language.
+            if line.pieces:
+                print(" ".join(f"[{p.language}] {p.text}" for p in line.pieces))
+            else:
+                print(line.spoken)
+        if script is not None:
+            print()
     return 0
 
 
@@ -148,6 +167,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="no drafted pronunciations for the names the lexicon lacks (the voice reads them as written)",
     )
+    strict_arg(p)
     p.set_defaults(func=_cmd_build)
 
     p = sub.add_parser(
@@ -157,6 +177,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     )
     source_arg(p)
     p.add_argument("--json", action="store_true", help="print a JSON list of {title, words, ...}")
+    strict_arg(p)
     p.set_defaults(func=_cmd_chapters)
 
     p = sub.add_parser(
@@ -169,6 +190,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--chapter", type=int, help="only this chapter (1-based)")
     p.add_argument("--text", help="normalise this text instead of the manuscript")
     p.add_argument("--no-draft", action="store_true", help="as build --no-draft: without drafted names")
+    p.add_argument(
+        "--json", action="store_true", help="a JSON list of the pieces in order: text, language (BCP 47), ..."
+    )
+    strict_arg(p)
     p.set_defaults(func=_cmd_spoken)
 
     p = sub.add_parser("voices", help="list the eSpeak NG voices")

@@ -21,6 +21,7 @@ from ..model import Book, Where
 from . import normalise
 from .english import english_words
 from .lexicon import ENDINGS, Lexicon
+from .narration import Voice
 
 log = logging.getLogger(__name__)
 
@@ -212,11 +213,15 @@ class _Said:
 
 def _said(book: Book) -> Iterator[_Said]:
     """What the narrator says, piece by piece, as `narration` builds it (before the lexicon)."""
+    voice = Voice.of(book)  # the same arguments as narration's, so each paragraph is normalised once
     for chapter in book.chapters:
         if chapter.speak_title:
             yield _Said(normalise.speakable_heading(chapter.title), chapter.where, True)
         for paragraph in chapter.paragraphs:
-            for sentence in normalise.sentences(paragraph.text, kind=chapter.kind):
+            found = normalise.sentences(
+                paragraph.text, kind=chapter.kind, book=voice.book, languages=voice.languages
+            )
+            for sentence in found:
                 yield _Said(sentence.spoken, paragraph.where, False)
 
 

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 
 import sentencex
 
-from ..model import ChapterKind
-from .numbers import cardinal, say_numbers
+from ..model import ChapterKind, Piece
+from . import conventions, language
+from .numbers import cardinal, roman_value, say_numbers
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,9 @@ log = logging.getLogger(__name__)
 class Sentence:
     text: str  # as written in the manuscript
     spoken: str  # speakable text (may be empty: a sentence with nothing to say)
+    # Set only when part of the sentence is in another language than the book's: `spoken` cut into pieces
+    # of one language each, in order (their texts joined by spaces are `spoken`).
+    pieces: tuple[Piece, ...] = ()
 
 
 # -- abbreviations ---------------------------------------------------------------------------------------------
@@ -96,7 +100,7 @@ _STREET = re.compile(r"(?<![^\W\d_.])St\.(?!\w)")
 
 # Abbreviations after which sentencex may cut but a sentence never ends ("Co." and "etc." can end one).
 _NEVER_FINAL = frozenset(ABBREVIATIONS) - {"Co.", "Bros.", "Inc.", "Ltd.", "etc.", "Eds.", "Jr.", "Sr."}
-_NEVER_FINAL |= frozenset(ABBREVIATIONS_BEFORE_NUMBER) | {"St."}
+_NEVER_FINAL |= frozenset(ABBREVIATIONS_BEFORE_NUMBER) | {"St."} | conventions.NEVER_FINAL
 
 
 def _alternation(keys: object) -> str:
@@ -140,8 +144,6 @@ def _initials(text: str) -> str:
 
 # -- Roman numerals ---------------------------------------------------------------------------------------------
 
-_ROMAN = re.compile(r"M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})\Z")
-_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
 # Only after these words is a capital I, V or X a number; "I" alone is the pronoun.
 _NUMBERED = (
     "Chapter|Book|Part|Volume|Act|Scene|Section|Canto|Appendix|Epilogue|Letter|Article|Lecture|World War"
@@ -149,14 +151,6 @@ _NUMBERED = (
 _ROMAN_AFTER_WORD = re.compile(
     rf"\b(?P<word>{_NUMBERED}|{_NUMBERED.upper()})\s+(?P<roman>[IVXLCDM]+)\b(?!['’]\w)"
 )
-
-
-def roman_value(numeral: str) -> int | None:
-    """ "XIV" -> 14; None when `numeral` is not a well-formed Roman numeral."""
-    if not numeral or not _ROMAN.match(numeral):
-        return None
-    values = [_ROMAN_VALUES[ch] for ch in numeral]
-    return sum(-v if v < nxt else v for v, nxt in zip(values, [*values[1:], 0], strict=True))
 
 
 def _roman_after_word(m: re.Match[str]) -> str:
@@ -172,6 +166,8 @@ def _roman_after_word(m: re.Match[str]) -> str:
 _MARKUP = re.compile(r"\[\[.*?\]\]", re.DOTALL)
 _PLACEHOLDERS = re.compile("[\U000f0000-\U0010ffff]")  # private use: stands in for [[...]] while we work
 _FOOTNOTE_MARK = re.compile(r"(?:\s*\[\s*\d{1,3}\s*\])+")
+# A translator's note marker, "*" or "*(2)" (the note itself is read after the passage: see narration).
+_NOTE_MARK = re.compile(r"\s*\*+\s?(?:\(\d{1,2}\))?")
 _LEAD_NUMBER = re.compile(r"\A\s*(\d{1,3})[.)]\s+(?=\S)")
 _ELLIPSIS = re.compile(r"\s*(?:…+|\.{3,}|\.(?:\s\.){2,})\s*")  # "etc. ..." keeps the dot of "etc."
 _DASH = re.compile(r"\s*(?:-{2,}|[–—―])\s*")
@@ -226,8 +222,12 @@ def _lead_number(m: re.Match[str]) -> str:
     return words[0].upper() + words[1:] + ". "
 
 
-def speakable(text: str) -> str:
-    """One sentence as written -> the words a narrator says (see the module docstring for what changes)."""
+def speakable(text: str, *, language: str = "en") -> str:
+    """One sentence as written -> the words a narrator says (see the module docstring for what changes).
+
+    In another language than English only the marks are dealt with (quotes, brackets, dashes are pauses or
+    silent): that language's voice reads its own numbers and abbreviations.
+    """
     text = _PLACEHOLDERS.sub(" ", text)
     kept: list[str] = []
 
@@ -236,26 +236,45 @@ def speakable(text: str) -> str:
         return chr(0xF0000 + len(kept) - 1)
 
     text = _MARKUP.sub(hide, text)
+    english = language.split("-")[0].lower() == "en"
     # Silent marks go first, so that no later rule can find a new "Chapter I" or "Jan." where they were.
     text = _FOOTNOTE_MARK.sub(_silent, text)
+    text = _NOTE_MARK.sub(" ", text)
+    if english:
+        text = conventions.fractions(
+            text
+        )  # before the quotes: "½" is a number, not a letter an apostrophe joins
     text = _DOUBLE_QUOTE.sub(_quote, text)
     text = _SINGLE_QUOTE.sub(_quote, text)
+    if english:
+        text = conventions.et_cetera(text)
     text = _SILENT_SYMBOL.sub(" ", text)
-    text = _SYMBOL.sub(lambda m: f" {_SYMBOL_WORDS[m[0]]} ", text)
+    if english:
+        text = _SYMBOL.sub(lambda m: f" {_SYMBOL_WORDS[m[0]]} ", text)
     text = _BRACKET.sub(", ", text)
     text = _ELLIPSIS.sub(_ellipsis, text)
-    text = _abbreviations(text)
-    text = _initials(text)
-    text = _ROMAN_AFTER_WORD.sub(_roman_after_word, text)
-    text = _LEAD_NUMBER.sub(_lead_number, text)
-    text = say_numbers(text)
-    # Again: reading a number can free a word glued to it ("0Chapter I" -> "zero Chapter I").
-    text = _ROMAN_AFTER_WORD.sub(_roman_after_word, text)
+    if english:
+        text = _abbreviations(text)
+        text = _initials(text)
+        text = _ROMAN_AFTER_WORD.sub(_roman_after_word, text)
+        text = _LEAD_NUMBER.sub(_lead_number, text)
+        text = conventions.clock_times(text)
+        text = say_numbers(text)
+        # After the initials ("M.N." is two letters, "M. Krug" Monsieur) and the numbers (one read may free a
+        # word glued to it: "0M. Krug", "0AM").
+        text = conventions.capitals_for_emphasis(text)
+        text = conventions.forms_of_address(text)
+        text = conventions.regnal_numerals(text)
+        text = conventions.lone_letters(text)
+        # Again: reading a number can free a word glued to it ("0Chapter I" -> "zero Chapter I").
+        text = _ROMAN_AFTER_WORD.sub(_roman_after_word, text)
     # Dashes and slashes last: until the numbers are read, "1926–27" is a range and "1/2" a fraction.
     text = _DASH.sub(", ", text)
     text = _HYPHEN.sub(lambda m: "-" if m[0] == "-" and _between_words(m) else ", ", text)
     text = _SLASH.sub(", ", text)
     text = _tidy(text)
+    if english:
+        text = conventions.forms_of_address(text)  # tidying may have made an initial of "M:.Krug"
     return _PLACEHOLDERS.sub(lambda m: kept[ord(m[0]) - 0xF0000], text)
 
 
@@ -349,12 +368,30 @@ def _belongs_to_previous(previous: str, text: str, paragraph: str, start: int) -
     return previous.split()[-1] in _NEVER_FINAL
 
 
+def _say(text: str, *, book: str, languages: tuple[str, ...]) -> tuple[str, tuple[Piece, ...]]:
+    """A sentence's spoken text and, if part of it is in another language, its pieces."""
+    parts = language.parts(text, book=book, languages=languages)
+    if len(parts) == 1 and parts[0].language == book:
+        return speakable(text, language=book), ()
+    pieces = tuple(
+        Piece(said, part.language) for part in parts if (said := speakable(part.text, language=part.language))
+    )
+    return " ".join(p.text for p in pieces), pieces
+
+
 # Remembered: the build reads every paragraph twice, once to find the names its lexicon lacks and once to
-# narrate it; the answer depends on the text and kind alone (bounded, for a catalogue built in one process).
+# narrate it; the answer depends on its arguments alone (bounded, for a catalogue built in one process).
 @functools.lru_cache(maxsize=32768)
-def sentences(paragraph: str, *, kind: ChapterKind = ChapterKind.BODY) -> tuple[Sentence, ...]:
+def sentences(
+    paragraph: str,
+    *,
+    kind: ChapterKind = ChapterKind.BODY,
+    book: str = "en",
+    languages: tuple[str, ...] = language.DEFAULT_LANGUAGES,
+) -> tuple[Sentence, ...]:
     """Split one paragraph into sentences and say each. In a footnotes chapter a paragraph starting "1. "
-    is note one: its first sentence is said "Footnote one. ..." and the number is not read again."""
+    is note one: its first sentence is said "Footnote one. ..." and the number is not read again.
+    `book` is the book's language; a sentence or quoted clause in one of `languages` is a piece of its own."""
     bounds = [0, *_cuts(paragraph), len(paragraph)]
     pieces: list[tuple[int, int]] = []
     for start, end in itertools.pairwise(bounds):
@@ -368,9 +405,11 @@ def sentences(paragraph: str, *, kind: ChapterKind = ChapterKind.BODY) -> tuple[
     result = []
     for i, (start, end) in enumerate(pieces):
         text = paragraph[start:end].strip()
-        spoken = speakable(text)
         if i == 0 and kind is ChapterKind.FOOTNOTES and (note := _LIST_NUMBER.match(text)):
             number = int(note["bracketed"] or note["number"])
             spoken = f"Footnote {cardinal(number)}. {speakable(text[note.end() :])}".strip()
-        result.append(Sentence(text, spoken))
+            result.append(Sentence(text, spoken))
+            continue
+        spoken, pieces = _say(text, book=book, languages=languages)
+        result.append(Sentence(text, spoken, pieces))
     return tuple(result)

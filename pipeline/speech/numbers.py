@@ -45,6 +45,18 @@ def _american(words: str) -> str:
     return words.replace(" and ", " ").replace(",", "")
 
 
+_ROMAN = re.compile(r"M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})\Z")
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+
+
+def roman_value(numeral: str) -> int | None:
+    """ "XIV" -> 14; None when `numeral` is not a well-formed Roman numeral."""
+    if not numeral or not _ROMAN.match(numeral):
+        return None
+    values = [_ROMAN_VALUES[ch] for ch in numeral]
+    return sum(-v if v < nxt else v for v, nxt in zip(values, [*values[1:], 0], strict=True))
+
+
 def cardinal(n: int) -> str:
     """12 -> "twelve", 850000 -> "eight hundred fifty thousand"."""
     return _american(num2words(n))
@@ -113,7 +125,8 @@ def _month_day(m: re.Match[str]) -> str:
 
 
 def _day_month(m: re.Match[str]) -> str:
-    said = f"the {ordinal(int(m['day']))} of {m['month']}"
+    the = m["the"] or "the "  # "On the 24th of February": the text's own "the", not a second one
+    said = f"{the}{ordinal(int(m['day']))} of {m['month']}"
     if m["year"]:
         said += f", {year(int(m['year']))}"
     return said
@@ -179,7 +192,7 @@ _RULES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
     ),
     (
         re.compile(
-            rf"(?<![\d,.])(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+{_MONTH}\b"
+            rf"(?P<the>\b[Tt]he\s+)?(?<![\d,.])(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+{_MONTH}\b"
             r"(?:,?\s+(?P<year>\d{4})(?!\d|[,.]\d))?"
         ),
         _day_month,

@@ -71,8 +71,11 @@ class Dropped:
     reason: str
 
 
-def read_text(path: Path) -> str:
-    """Decode one manuscript file: UTF-8 (BOM or not), UTF-16/32 with a BOM, else Windows-1252; newlines as \\n."""
+def read_text(path: Path, *, strict: bool = False) -> str:
+    """Decode one manuscript file: UTF-8 (BOM or not), UTF-16/32 with a BOM, else Windows-1252; newlines as \\n.
+
+    Bytes that are not UTF-8 are read as Windows-1252 with a warning naming the file, the line, the bytes and
+    what they were read as; with `strict` they are an InputError instead."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -88,7 +91,7 @@ def read_text(path: Path) -> str:
         raise InputError(
             f"cannot read the file: {exc.strerror}", path=path, fix="check its permissions"
         ) from None
-    text = _decode(data, path)
+    text = _decode(data, path, strict=strict)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not _VISIBLE.search(text):
         raise InputError("the manuscript is empty", path=path, fix="put the book's text in it, or remove it")
@@ -104,7 +107,7 @@ def read_text(path: Path) -> str:
     return text
 
 
-def _decode(data: bytes, path: Path) -> str:
+def _decode(data: bytes, path: Path, *, strict: bool = False) -> str:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
@@ -128,23 +131,65 @@ def _decode(data: bytes, path: Path) -> str:
         )
     try:
         return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+    except UnicodeDecodeError:
+        pass
     # A UTF-8 file with a few Windows-1252 bytes pasted in (a smart quote from a word processor) keeps its
     # UTF-8 and reads only those bytes as Windows-1252; read whole as Windows-1252, every “ in it would
     # come out as â€œ. More well-formed UTF-8 characters than broken bytes means the file is UTF-8.
     replaced = data.decode("utf-8", "replace")
     broken = replaced.count("\ufffd")
-    if sum(1 for ch in replaced if ch > "\x7f") - broken > broken:
-        log.warning(
-            "%s:%d: not valid UTF-8 here; the bytes that are not were read as Windows-1252 "
-            "(save the file as UTF-8 to be sure)",
-            path,
-            line,
+    mostly_utf8 = sum(1 for ch in replaced if ch > "\x7f") - broken > broken
+    guesses = _guessed(data, utf8=mostly_utf8)
+    line, raw, read_as = guesses[0]
+    shown = "; ".join(f"line {n}: {b.hex(' ')} as {r!r}" for n, b, r in guesses[:5])
+    more = f" and {len(guesses) - 5} more places" if len(guesses) > 5 else ""
+    what = "not valid UTF-8" if mostly_utf8 else "not UTF-8"
+    if strict:
+        raise InputError(
+            f"{what}: the bytes {raw.hex(' ')} would be read as Windows-1252 {read_as!r} "
+            f"({len(guesses)} place{'s' if len(guesses) != 1 else ''}: {shown}{more})",
+            path=path,
+            line=line,
+            fix="save the file as UTF-8 (or drop --strict-encoding / `strict_encoding: true` to accept the guess)",
         )
-        return data.decode("utf-8", _CP1252_BYTES)
-    log.info("%s:%d: not UTF-8; reading it as Windows-1252", path, line)
-    return _cp1252(data)
+    log.warning(
+        "%s:%d: %s; read these bytes as Windows-1252: %s%s (save the file as UTF-8 to be sure)",
+        path,
+        line,
+        what,
+        shown,
+        more,
+    )
+    return data.decode("utf-8", _CP1252_BYTES) if mostly_utf8 else _cp1252(data)
+
+
+def _guessed(data: bytes, *, utf8: bool) -> list[tuple[int, bytes, str]]:
+    """(line, bytes, read as) for each run of bytes that had to be guessed: the runs that are not UTF-8 in a
+    UTF-8 file, else every run of bytes above ASCII."""
+    runs: list[tuple[int, bytes, str]] = []
+    if utf8:
+        at = 0
+        while at < len(data):
+            try:
+                data[at:].decode("utf-8")
+                break
+            except UnicodeDecodeError as exc:
+                start, end = at + exc.start, at + exc.end
+                while end < len(data):  # one run: the bad bytes that follow each other
+                    try:
+                        data[end : end + 4].decode("utf-8")
+                        break
+                    except UnicodeDecodeError as more:
+                        if more.start != 0:
+                            break
+                        end += more.end
+                raw = data[start:end]
+                runs.append((data[:start].count(b"\n") + 1, raw, _cp1252(raw)))
+                at = end
+    else:
+        for m in re.finditer(rb"[\x80-\xff]+", data):
+            runs.append((data[: m.start()].count(b"\n") + 1, m[0], _cp1252(m[0])))
+    return runs
 
 
 def _cp1252(data: bytes) -> str:

@@ -7,6 +7,7 @@ then to the file name, so a bare .txt file still builds.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,8 @@ _TEXT_FIELDS = (
     "copyright",
     "publisher",
 )
-KNOWN_KEYS = (*_TEXT_FIELDS, "rate", "cover", "chapters")
+KNOWN_KEYS = (*_TEXT_FIELDS, "rate", "cover", "chapters", "languages", "strict_encoding")
+_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
 RATES = (80, 450)  # words per minute: what eSpeak NG accepts; the silent engine keeps to the same range
 
 
@@ -94,6 +96,29 @@ def read(path: Path | None) -> MetadataFile:
                     path=path,
                     line=line,
                     fix=f"choose a rate from {RATES[0]} to {RATES[1]} words per minute (175 is usual)",
+                )
+            values[key] = value
+        elif key == "languages":
+            # The other languages to find passages in; `false` or `[]` turns it off.
+            if value is False:
+                value = []
+            if not isinstance(value, list) or not all(
+                isinstance(v, str) and _LANGUAGE_CODE.fullmatch(v.strip()) for v in value
+            ):
+                raise ConfigError(
+                    f"languages must be a list of language codes, not {value!r}",
+                    path=path,
+                    line=line,
+                    fix="write e.g. `languages: [fr, de, la]`, or `languages: false` to look for none",
+                )
+            values[key] = tuple(v.strip() for v in value)
+        elif key == "strict_encoding":
+            if not isinstance(value, bool):
+                raise ConfigError(
+                    f"strict_encoding must be true or false, not {value!r}",
+                    path=path,
+                    line=line,
+                    fix="write `strict_encoding: true` to stop on bytes that are not valid text",
                 )
             values[key] = value
         elif key == "cover":

@@ -47,8 +47,11 @@ def lexicon_path(source: Path, given: Path | None = None) -> Path | None:
     return None
 
 
-def load(source: Path) -> Loaded:
-    """Read the manuscript at `source` (folder or file) into a Book with resolved metadata."""
+def load(source: Path, *, strict_encoding: bool = False) -> Loaded:
+    """Read the manuscript at `source` (folder or file) into a Book with resolved metadata.
+
+    `strict_encoding` (or `strict_encoding: true` in book.yaml): bytes that are not valid text are an error,
+    not a warning."""
     if not source.exists():
         raise InputError(
             "no such file or folder",
@@ -58,6 +61,7 @@ def load(source: Path) -> Loaded:
     files = manuscript.manuscript_files(source)
     meta_path = metadata.find(folder_of(source))
     meta_file = metadata.read(meta_path)
+    strict = strict_encoding or bool(meta_file.values.get("strict_encoding"))
     overrides = None
     if meta_file.chapters is not None and meta_path is not None:
         overrides = structure.overrides_from_yaml(
@@ -68,7 +72,7 @@ def load(source: Path) -> Loaded:
     guessed: dict[str, str | None] = {}
     for i, path in enumerate(files):
         detected = structure.detect_chapters(
-            manuscript.read_text(path), path=path, overrides=overrides, first_file=(i == 0)
+            manuscript.read_text(path, strict=strict), path=path, overrides=overrides, first_file=(i == 0)
         )
         chapters.extend(detected.chapters)
         dropped.extend(detected.dropped)

@@ -16,8 +16,9 @@ class Engine(Protocol):
     NOTATION: ClassVar[str]
     sample_rate: int
 
-    def synthesize(self, text: str) -> bytes:
-        """Speak one sentence of spoken text; return mono signed 16-bit little-endian PCM at sample_rate.
+    def synthesize(self, text: str, language: str | None = None) -> bytes:
+        """Speak one sentence (or one piece of a sentence) of spoken text in `language` (BCP 47; None: the
+        voice's own); return mono signed 16-bit little-endian PCM at sample_rate.
 
         The audio is complete when this returns. Raises SynthesisError on failure, never returns silence.
         """

@@ -151,21 +151,38 @@ class EspeakEngine:
     def identity(self) -> str:
         return f"{self.NAME}:{version()}:voice={self._identifier}:rate={self.rate}:sr={self.sample_rate}"
 
-    def synthesize(self, text: str) -> bytes:
+    def voice_for(self, language: str | None) -> str:
+        """The eSpeak NG voice for a piece in `language`: ours when it is our voice's language (or None),
+        else the installed voice for that language ("fr" -> roa/fr); ours if there is none."""
+        if language is None:
+            return self._identifier
+        primary = language.split("-")[0].lower()
+        own = self._identifier.rsplit("/", 1)[-1].split("-")[0].lower()
+        if primary == own:
+            return self._identifier
+        table = voice_table()
+        found = table.get(language.lower()) or table.get(primary)
+        if found is None:
+            log.warning("eSpeak NG has no voice for %r; reading it with %s", language, self._identifier)
+            return self._identifier
+        return found
+
+    def synthesize(self, text: str, language: str | None = None) -> bytes:
         # eSpeak NG carries state from one utterance to the next in function-level statics (the pitch flutter
         # index, the gain control): the same sentence comes out a few samples longer or shorter depending on
         # what was said before, and no API call resets it. Synthesizing in a forked child of a process that
         # has never synthesized makes every sentence's audio a function of its text alone, so the cache,
         # incremental rebuilds and cold builds all agree to the byte. It costs about 3 ms a sentence.
+        identifier = self.voice_for(language)
         if isolate.available:
-            return isolate.in_child(self._synthesize, text, engine="eSpeak NG")
-        return self._synthesize(text)
+            return isolate.in_child(lambda t: self._synthesize(t, identifier), text, engine="eSpeak NG")
+        return self._synthesize(text, identifier)
 
-    def _synthesize(self, text: str) -> bytes:
+    def _synthesize(self, text: str, identifier: str = "") -> bytes:
         espeak, _ = binding()
         global _samples
         with _lock:
-            _select(espeak, self._identifier, self.rate)
+            _select(espeak, identifier or self._identifier, self.rate)
             _samples = array.array("h")
             flags = espeak.CHARS_UTF8 | espeak.PHONEMES
             result = espeak.Synth(text.encode("utf-8"), flags=flags)

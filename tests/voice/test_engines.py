@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.errors import InputError
 from pipeline.voice import engine_class, make_engine
-from pipeline.voice.espeak import text_to_phonemes
+from pipeline.voice.espeak import EspeakEngine, text_to_phonemes
 
 SENTENCE = "The assassination of Kirov has remained a complete mystery for several weeks."
 
@@ -71,3 +71,16 @@ def test_espeak_is_deterministic_whatever_was_said_before():
     engine.synthesize("Something quite different, said in between.")
     make_engine("espeak", voice="en-gb").synthesize("And another voice.")
     assert engine.synthesize(SENTENCE) == first
+
+
+def test_espeak_reads_a_piece_with_the_voice_of_its_language():
+    english = EspeakEngine()  # en-us
+    french = EspeakEngine(voice="fr")
+    text = "Je vous demande un peu"  # War and Peace, Book One, chapter XXIV
+    assert english.synthesize(text, "fr") == french.synthesize(text)
+    assert english.synthesize(text, "fr") != english.synthesize(text)
+    assert english.synthesize(text, "en") == english.synthesize(text)  # the voice's own language
+    assert english.voice_for("la") != english.voice_for(None)
+    assert english.voice_for("xx-unknown") == english.voice_for(
+        None
+    )  # none installed: our own, with a warning

@@ -135,3 +135,19 @@ def test_piper_after_espeak_in_one_process():
     engine = _engine()
     assert engine.phonemize("Hello there.") == [["h", "ə", "l", "ˈ", "o", "ʊ", " ", "ð", "ˈ", "ɛ", "ɹ", "."]]
     assert engine.synthesize("Hello there.")
+
+
+@pytest.mark.slow
+def test_a_french_piece_is_read_with_french_phonemes_by_the_english_voice():
+    engine = _engine()
+    text = "Vous comptez vous faire des rentes sur l'etat;"  # War and Peace, Book One, chapter IV
+    french = "".join("".join(s) for s in engine.phonemize_foreign(text, "fr"))
+    english = "".join("".join(s) for s in engine.phonemize(text))
+    assert "vu" in french and "ʁ" in french and "ʁ" not in english  # eSpeak NG's French, not English rules
+    assert "vˈuːz" in english
+    known = engine.loaded().config.phoneme_id_map
+    assert all(p in known for p in french)
+    assert engine.foreign("fr") and not engine.foreign("en") and not engine.foreign(None)
+    in_french, in_english = engine.synthesize(text, "fr"), engine.synthesize(text)
+    assert in_french != in_english and len(in_french) > 0.5 * engine.sample_rate * 2
+    assert engine.synthesize(text, "en") == in_english  # the voice's own language is the default
