@@ -126,6 +126,8 @@ def scheduler(procs: Processes, folder: Path) -> str:
             "--port",
             "0",
             "--no-dashboard",
+            "--dashboard-address",  # without it the scheduler's HTTP routes still listen on 0.0.0.0:8787
+            f"{LOOPBACK}:0",
             "--scheduler-file",
             info,
         ],
