@@ -92,8 +92,7 @@ def _separate(folder: Path):
                 "127.0.0.1",
                 "--port",
                 "0",
-                "--no-dashboard",
-                "--dashboard-address",
+                "--dashboard-address",  # not --no-dashboard: it leaves the HTTP routes on 0.0.0.0:8787
                 "127.0.0.1:0",
                 "--scheduler-file",
                 info,

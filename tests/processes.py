@@ -125,8 +125,9 @@ def scheduler(procs: Processes, folder: Path) -> str:
             LOOPBACK,
             "--port",
             "0",
-            "--no-dashboard",
-            "--dashboard-address",  # without it the scheduler's HTTP routes still listen on 0.0.0.0:8787
+            # Not --no-dashboard: with it the scheduler's HTTP routes listen on 0.0.0.0:8787 whatever else is
+            # said (the socket check found it). Its HTTP server on loopback; no dashboard without bokeh.
+            "--dashboard-address",
             f"{LOOPBACK}:0",
             "--scheduler-file",
             info,
