@@ -168,7 +168,8 @@ def worker(
             "1",
             "--nthreads",
             "1",
-            "--no-dashboard",
+            "--dashboard-address",  # not --no-dashboard: it leaves the worker's HTTP routes on 0.0.0.0
+            f"{LOOPBACK}:0",
             "--name",
             name,
         ],
