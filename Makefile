@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: setup audiobook test bench bench-wp eval eval-draft eval-text clean lock
+.PHONY: setup audiobook test bench bench-wp bench-batch eval eval-draft eval-text clean lock
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,12 @@ bench-wp: $(STAMP)
 # Drafted pronunciations: accuracy by kind of name and by stress source, and War and Peace's drafting time.
 eval-draft: $(STAMP)
 	$(BIN)/python tests/eval_draft.py
+
+# The catalogue runner (tests/benchmark_batch.py): one-machine pool vs LocalCluster vs scheduler + workers.
+# BOOKS=1000 by default; e.g. `make bench-batch BOOKS=100` for a shorter run.
+BOOKS ?= 1000
+bench-batch: $(STAMP)
+	$(BIN)/python tests/benchmark_batch.py --books $(BOOKS) --real 20
 
 # Word error rate of eSpeak NG and Piper on one chapter, heard back by Whisper (needs the piper and proof extras).
 eval: $(STAMP)

@@ -32,6 +32,7 @@ from .speech.lexicon import Lexicon
 from .speech.narration import ChapterScript, narrate
 from .text import manuscript, metadata, source
 from .voice import DEFAULT, make_engine
+from .voice.base import Engine
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,8 @@ class BuildOptions:
     mp3_per_chapter: bool = False
     draft: bool = True  # draft pronunciations for the names the lexicon lacks (see speech/draft)
     strict_encoding: bool = False  # bytes that are not valid text stop the build (exit 2)
+    # Metadata over what the book itself says (a catalogue's line): (field, value) pairs, e.g. ("title", "…").
+    overrides: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,11 +78,55 @@ class BuildResult:
     ] = ()  # with build(timeline=True): every sentence, timed
 
 
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A book read, narrated and keyed, ready to render and assemble (see `prepare` and `finish`)."""
+
+    options: BuildOptions
+    started: float
+    cache: Cache
+    inputs: str | None
+    meta: Metadata
+    scripts: tuple[ChapterScript, ...]
+    uses: Counter[str]
+    sentences: int
+    jobs: tuple[ChapterJob, ...]
+    art: bytes
+    cover_key: str | None
+    fingerprint: str
+    dest: Path
+    spec: EngineSpec
+    identity: str  # the engine identity every key was made with
+    engine: Engine  # this process's: it keys the cache and renders a small change without workers
+    draft_keys: tuple[str, ...] = ()  # the drafts' cache entries this book uses (kept by `cache prune`)
+
+
 def build(options: BuildOptions, *, reporter: Reporter | None = None, timeline: bool = False) -> BuildResult:
     """Build the audiobook for `options.source` into `options.output_dir`; return what was made.
 
     With `timeline`, the result also places every chapter and sentence on the M4B's timeline (for
     proof-listening); that needs the book read and narrated even when nothing changed.
+    """
+    report = reporter or Silent()
+    ready = prepare(options, reporter=report, timeline=timeline)
+    if isinstance(ready, BuildResult):
+        return ready
+    with Renderer(ready.spec, ready.cache, jobs=options.jobs, engine=ready.engine) as renderer:
+        return finish(ready, renderer, reporter=report, timeline=timeline)
+
+
+def prepare(
+    options: BuildOptions,
+    *,
+    reporter: Reporter | None = None,
+    timeline: bool = False,
+    loaded: source.Loaded | None = None,
+    engines: dict[EngineSpec, Engine] | None = None,
+) -> Prepared | BuildResult:
+    """Read, narrate and key the book; or, if nothing changed since it was last built, the result saying so.
+
+    `loaded` is the book already read from `options.source` (the batch reads it to name its folder);
+    `engines` keeps this process's engines from book to book (the batch's).
     """
     report = reporter or Silent()
     started = time.monotonic()
@@ -90,8 +137,10 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None, timeline: 
     if quick is not None:
         report.note(f"{quick.path} is up to date: nothing to synthesize or encode")
         return quick
-    loaded = source.load(options.source, strict_encoding=options.strict_encoding)
+    loaded = loaded or source.load(options.source, strict_encoding=options.strict_encoding)
     book = loaded.book
+    if options.overrides:
+        book = replace(book, metadata=override_metadata(book.metadata, dict(options.overrides)))
     lexicon_file = source.lexicon_path(options.source, options.lexicon)
     lexicon = Lexicon.load(lexicon_file) if lexicon_file else Lexicon.empty()
     drafted, draft_keys = 0, []
@@ -100,7 +149,12 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None, timeline: 
     voice = options.voice or book.metadata.voice
     rate = options.rate or book.metadata.rate
     # Made here only to name the voice and key the cache: the workers synthesize, each with its own engine.
-    engine = make_engine(options.engine, voice=voice, rate=rate)
+    engines = {} if engines is None else engines
+    asked = EngineSpec(options.engine, voice=voice, rate=rate)
+    if asked not in engines:
+        engines[asked] = make_engine(options.engine, voice=voice, rate=rate)
+    engine = engines[asked]
+    spec = EngineSpec(engine.NAME, voice=voice, rate=rate)
     meta = book.metadata if book.metadata.narrator else replace(book.metadata, narrator=_narrator(engine))
     scripts = narrate(book, lexicon=lexicon, notation=engine.NOTATION)
     if not scripts:
@@ -120,15 +174,63 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None, timeline: 
 
     encoder = Encoder(bitrate=options.bitrate, coder=options.aac_coder)
     gain = calibrated_gain(engine, cache)  # before the worker pool starts: it synthesizes in this process
-    jobs = plan(scripts, identity=engine.identity(), gain=gain, encoder=encoder)
-    segments = [segment for job in jobs for segment in job.segments]
+    identity = engine.identity()
+    jobs = plan(scripts, identity=identity, gain=gain, encoder=encoder)
     art, cover_key = _cover(meta, cache)
-    fingerprint = _fingerprint(jobs, scripts, meta, art)
+    return Prepared(
+        options=options,
+        started=started,
+        cache=cache,
+        inputs=inputs,
+        meta=meta,
+        scripts=scripts,
+        uses=uses,
+        sentences=total_sentences,
+        jobs=jobs,
+        art=art,
+        cover_key=cover_key,
+        fingerprint=_fingerprint(jobs, scripts, meta, art),
+        dest=options.output_dir / output_name(meta),
+        spec=spec,
+        identity=identity,
+        engine=engine,
+        draft_keys=tuple(draft_keys),
+    )
+
+
+def override_metadata(meta: Metadata, values: dict[str, str]) -> Metadata:
+    """`meta` with fields given elsewhere (a catalogue's line) put over what the book itself says."""
+    known = {f.name for f in dataclasses.fields(Metadata)}
+    changes: dict[str, object] = {k: v for k, v in values.items() if k in known}
+    if "rate" in changes:
+        changes["rate"] = int(str(changes["rate"]))
+    if "cover" in changes:
+        changes["cover"] = Path(str(changes["cover"]))
+    return replace(meta, **changes)
+
+
+def finish(
+    ready: Prepared,
+    renderer: Renderer,
+    *,
+    reporter: Reporter | None = None,
+    timeline: bool = False,
+    lock_wait: float = 0.0,
+) -> BuildResult:
+    """Render what the cache lacks (with `renderer`) and assemble the book, unless it is already in place.
+
+    `lock_wait`: seconds to wait for another build writing the same book (0: say so and stop).
+    """
+    report = reporter or Silent()
+    options, cache, jobs, dest = ready.options, ready.cache, ready.jobs, ready.dest
+    scripts, meta, uses, total_sentences = ready.scripts, ready.meta, ready.uses, ready.sentences
+    started, inputs, fingerprint = ready.started, ready.inputs, ready.fingerprint
+    engine, art, cover_key = ready.engine, ready.art, ready.cover_key
+    segments = [segment for job in jobs for segment in job.segments]
     options.output_dir.mkdir(parents=True, exist_ok=True)
-    dest = options.output_dir / output_name(meta)
     lock = filelock.FileLock(str(options.output_dir / f".{dest.name}.lock"))
     try:
-        lock.acquire(timeout=0)
+        lock.acquire(timeout=lock_wait)
     except filelock.Timeout:
         raise AudiobookError(
             f"another build is writing {dest} right now",
@@ -154,58 +256,56 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None, timeline: 
                 _result(dest, jobs, total_sentences, 0, 0, 0, True, uses, started), outputs=(dest,)
             )
         synthesized = encoded = encoded_segments = 0
-        spec = EngineSpec(engine.NAME, voice=voice, rate=rate)
-        with Renderer(spec, cache, jobs=options.jobs, engine=engine) as renderer:
-            report.start("Synthesizing and encoding", sum(job.words for job in jobs), "word")
-            for job, done in renderer.render(jobs):
-                synthesized += done.synthesized
-                encoded += bool(done.encoded)
-                encoded_segments += done.encoded
-                report.advance(job.words)
-            report.finish()
-            infos = [sentence_timeline.segment_infos(renderer, job) for job in jobs]
-            marks = sentence_timeline.chapter_layout(
-                [s.title for s in scripts], [[i.samples for i in x] for x in infos]
+        report.start("Synthesizing and encoding", sum(job.words for job in jobs), "word")
+        for job, done in renderer.render(jobs):
+            synthesized += done.synthesized
+            encoded += bool(done.encoded)
+            encoded_segments += done.encoded
+            report.advance(job.words)
+        report.finish()
+        infos = [sentence_timeline.segment_infos(renderer, job) for job in jobs]
+        marks = sentence_timeline.chapter_layout(
+            [s.title for s in scripts], [[i.samples for i in x] for x in infos]
+        )
+        redone: list[int] = []
+        if not current or encoded:
+            report.start("Assembling", 0, "")
+            package.assemble_m4b(
+                sentence_timeline.encoded_audio(
+                    renderer, jobs, sample_rate=engine.sample_rate, redone=redone
+                ),
+                sample_rate=engine.sample_rate,
+                marks=marks,
+                metadata=meta,
+                dest=dest,
+                cover=art,
+                build_id=fingerprint,
             )
-            redone: list[int] = []
-            if not current or encoded:
-                report.start("Assembling", 0, "")
-                package.assemble_m4b(
-                    sentence_timeline.encoded_audio(
-                        renderer, jobs, sample_rate=engine.sample_rate, redone=redone
-                    ),
-                    sample_rate=engine.sample_rate,
-                    marks=marks,
-                    metadata=meta,
-                    dest=dest,
-                    cover=art,
-                    build_id=fingerprint,
-                )
-                report.finish()
-            encoded += len(set(redone))
-            outputs: tuple[Path, ...] = (dest,)
-            chapters = sentence_timeline.timed_chapters(scripts, jobs, infos, marks)
-            if options.formats - {"m4b"}:
-                from . import formats
+            report.finish()
+        encoded += len(set(redone))
+        outputs: tuple[Path, ...] = (dest,)
+        chapters = sentence_timeline.timed_chapters(scripts, jobs, infos, marks)
+        if options.formats - {"m4b"}:
+            from . import formats
 
-                book_built = sentence_timeline.BuiltBook(
-                    metadata=meta,
-                    cover=art,
-                    sample_rate=engine.sample_rate,
-                    chapters=chapters,
-                    m4b=dest,
-                    fingerprint=fingerprint,
-                    name=dest.stem,
-                    renderer=renderer,
-                )
-                outputs += formats.write(
-                    book_built,
-                    options.formats - {"m4b"},
-                    output_dir=options.output_dir,
-                    base_url=options.base_url,
-                    mp3_per_chapter=options.mp3_per_chapter,
-                    reporter=report,
-                )
+            book_built = sentence_timeline.BuiltBook(
+                metadata=meta,
+                cover=art,
+                sample_rate=engine.sample_rate,
+                chapters=chapters,
+                m4b=dest,
+                fingerprint=fingerprint,
+                name=dest.stem,
+                renderer=renderer,
+            )
+            outputs += formats.write(
+                book_built,
+                options.formats - {"m4b"},
+                output_dir=options.output_dir,
+                base_url=options.base_url,
+                mp3_per_chapter=options.mp3_per_chapter,
+                reporter=report,
+            )
         report.note(
             f"{synthesized:,} of {total_sentences:,} sentences synthesized, {encoded} of {len(jobs)} chapters "
             f"encoded ({encoded_segments} of {len(segments)} lines), {len(jobs) - encoded} reused"
@@ -219,7 +319,7 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None, timeline: 
                 "chapters": segment_keys,
                 "covers": [cover_key] if cover_key else [],
                 "inputs": [inputs] if inputs else [],
-                "drafts": draft_keys,
+                "drafts": list(ready.draft_keys),
             },
         )
         result = _result(
@@ -255,6 +355,10 @@ def _inputs_key(options: BuildOptions) -> str | None:
                 digests.append(
                     (str(cover_value), hashlib.blake2b(cover_value.read_bytes(), digest_size=16).hexdigest())
                 )
+        for name, value in options.overrides:
+            if name == "cover":
+                cover_file = Path(value)
+                digests.append((value, hashlib.blake2b(cover_file.read_bytes(), digest_size=16).hexdigest()))
     except (AudiobookError, OSError):
         return None
     fields = {f.name: str(getattr(options, f.name)) for f in dataclasses.fields(options)}

@@ -19,6 +19,10 @@ class AudiobookError(Exception):
         self.fix = fix
         super().__init__(str(self))
 
+    def __reduce__(self):
+        # Rebuilt whole in another process (a pool or Dask worker's error reaches the batch as it was raised).
+        return (_rebuild, (type(self), self.message, self.path, self.line, self.fix))
+
     def __str__(self) -> str:
         where = ""
         if self.path is not None:
@@ -53,3 +57,7 @@ class ToolError(AudiobookError):
 
 class SynthesisError(ToolError):
     """One sentence could not be synthesized (the build as a whole may still report it)."""
+
+
+def _rebuild(cls: type[AudiobookError], message: str, path, line, fix) -> AudiobookError:
+    return cls(message, path=path, line=line, fix=fix)

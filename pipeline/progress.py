@@ -22,6 +22,12 @@ class Reporter(Protocol):
     def note(self, message: str) -> None:
         """A line worth showing the person running the build."""
 
+    def status(self, text: str) -> None:
+        """A short summary beside the current progress bar (e.g. hours of audio made so far)."""
+
+    def detail(self, message: str) -> None:
+        """A line for a log: shown where there is no progress bar (not a terminal), else left out."""
+
 
 class Silent:
     def start(self, stage: str, total: int, unit: str) -> None:
@@ -34,6 +40,12 @@ class Silent:
         pass
 
     def note(self, message: str) -> None:
+        pass
+
+    def status(self, text: str) -> None:
+        pass
+
+    def detail(self, message: str) -> None:
         pass
 
 
@@ -72,5 +84,17 @@ class TerminalReporter:
             self._bar = None
 
     def note(self, message: str) -> None:
-        if not self.quiet:
+        if self.quiet:
+            return
+        if self._bar is not None:
+            self._bar.write(message, file=self.stream)
+        else:
+            print(message, file=self.stream, flush=True)
+
+    def status(self, text: str) -> None:
+        if self._bar is not None:
+            self._bar.set_postfix_str(text, refresh=False)
+
+    def detail(self, message: str) -> None:
+        if not self.quiet and self._bar is None:
             print(message, file=self.stream, flush=True)

@@ -16,12 +16,16 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import resource
 import signal
+import socket
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .. import runner, tools
@@ -340,8 +344,106 @@ def _levelled(job: ChapterJob, dest: str) -> str:
     return dest
 
 
+# --- units of a batch: in any worker process, for any book and voice --------------------------------------
+class EngineMismatch(ToolError):
+    """This worker's engine is not the one the work was keyed for: its audio would poison the cache."""
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A piece of one book's work: runs of its chapters' segments that the cache lacks."""
+
+    spec: EngineSpec
+    identity: str  # the engine identity every key of `jobs` was made with
+    cache_root: str
+    jobs: tuple[ChapterJob, ...]  # each holding only the segments to render
+
+    @property
+    def segments(self) -> int:
+        return sum(len(job.segments) for job in self.jobs)
+
+
+@dataclass(frozen=True, slots=True)
+class UnitResult:
+    rendered: tuple[Rendered, ...]
+    seconds: float  # in the worker, from receiving the unit to its audio in the cache
+    worker: str  # host:pid
+    peak_rss: int  # bytes: the worker process's peak resident memory so far
+
+
+def units(
+    jobs: tuple[ChapterJob, ...], cache: Cache, *, spec: EngineSpec, identity: str, size: int
+) -> list[Unit]:
+    """What the cache lacks of a book, cut into units of at most `size` segments: runs of a long chapter,
+    or several short chapters together, in book order."""
+    pieces = []
+    for job in jobs:
+        missing = tuple(s for s in job.segments if cached(cache, s) is None)
+        for start in range(0, len(missing), size):
+            pieces.append(replace(job, segments=missing[start : start + size]))
+    grouped: list[list[ChapterJob]] = []
+    count = 0
+    for piece in pieces:
+        if not grouped or count + len(piece.segments) > size:
+            grouped.append([])
+            count = 0
+        grouped[-1].append(piece)
+        count += len(piece.segments)
+    return [Unit(spec, identity, str(cache.root), tuple(group)) for group in grouped]
+
+
+_engines: dict[EngineSpec, Engine] = {}
+_unit_lock = threading.Lock()  # one unit at a time per process: the engine library's state is process-wide
+
+
+def engine_for(spec: EngineSpec) -> Engine:
+    """This process's engine for `spec`, made on first use (it loads the library; it never speaks here)."""
+    if spec not in _engines:
+        _engines[spec] = make_engine(spec.name, voice=spec.voice, rate=spec.rate)
+    return _engines[spec]
+
+
+def init_pool_worker(environment: dict[str, str]) -> None:
+    """Initializer of a batch's pool worker: Ctrl-C is the parent's, and AUDIOBOOK_* are the parent's."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in [n for n in os.environ if n.startswith("AUDIOBOOK_")]:
+        del os.environ[name]
+    os.environ.update(environment)
+    tools.ffmpeg.cache_clear()
+    tools.espeak_paths.cache_clear()
+
+
+def render_unit(unit: Unit) -> UnitResult:
+    """Render one unit into the cache (in a pool worker or a Dask worker); refuses if this process's engine
+    is not the one the unit's keys were made with."""
+    started = time.monotonic()
+    with _unit_lock:
+        engine = engine_for(unit.spec)
+        if engine.identity() != unit.identity:
+            raise EngineMismatch(
+                f"this worker's engine is {engine.identity()}, the work was keyed for {unit.identity}",
+                fix="install the same versions on every worker as on the machine running the batch",
+            )
+        rendered = _with(engine, Cache(Path(unit.cache_root)), _render_many, unit.jobs)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return UnitResult(
+        tuple(rendered), time.monotonic() - started, f"{socket.gethostname()}:{os.getpid()}", peak
+    )
+
+
+def _with(engine: Engine, cache: Cache, work, *args):
+    """Run a worker function here with `engine` and `cache` (the engine forks a child per sentence)."""
+    global _engine, _cache
+    saved = _engine, _cache
+    _engine, _cache = engine, cache
+    try:
+        return work(*args)
+    finally:
+        _engine, _cache = saved
+
+
 # --- in the parent ---------------------------------------------------------------------------------------
-def _our_environment() -> dict[str, str]:
+def our_environment() -> dict[str, str]:
     return {name: value for name, value in os.environ.items() if name.startswith("AUDIOBOOK_")}
 
 
@@ -364,7 +466,7 @@ class Renderer:
                 self.workers,
                 mp_context=multiprocessing.get_context("forkserver"),
                 initializer=_init_worker,
-                initargs=(self.spec, str(self.cache.root), _our_environment()),
+                initargs=(self.spec, str(self.cache.root), our_environment()),
             )
         return self._pool
 
@@ -422,9 +524,5 @@ class Renderer:
     def _in_this_process(self, work, *args):
         """Run a worker function here, with this process's engine (which synthesizes each sentence in a
         forked child, as workers do) standing in for a worker's."""
-        global _engine, _cache
-        _engine, _cache = self.engine, self.cache
-        try:
-            return work(*args)
-        finally:
-            _engine = _cache = None
+        assert self.engine is not None
+        return _with(self.engine, self.cache, work, *args)

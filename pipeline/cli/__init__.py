@@ -1,7 +1,8 @@
 """The `audiobook` command: a thin shell that parses options, calls the library and maps errors to exit codes.
 
 Each module here holds a group of commands with their options: `book` (build, chapters, spoken, voices,
-serve), `editing` (lint, lexicon, say, check-audio), `upkeep` (cache, doctor); `args` what they share.
+serve), `catalogue` (batch), `editing` (lint, lexicon, say, check-audio), `upkeep` (cache, doctor); `args`
+what they share.
 
 Exit codes: 0 success, 1 a tool or engine failed, 2 bad input or usage, 3 a missing dependency, 130 Ctrl-C.
 """
@@ -15,7 +16,7 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..errors import AudiobookError
-from . import book, editing, upkeep
+from . import book, catalogue, editing, upkeep
 
 log = logging.getLogger("pipeline")
 
@@ -29,7 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every step and show tracebacks")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (book, editing, upkeep):
+    for group in (book, catalogue, editing, upkeep):
         group.add_commands(sub)
     return parser
 
