@@ -1,7 +1,7 @@
 """The package layout is the pipeline: a stage imports only the stages before it (and the shared bottom).
 
 The order, bottom first: model, errors, progress, runner, tools, files (used by all) → text → speech → voice →
-audio → m4b → formats → build and batch → editing → cli. An import against it, even one inside a function,
+audio → m4b → formats → build, catalogue and batch → editing → cli. An import against it, even one inside a function,
 fails here with the file and line, so the listing of `pipeline/` keeps telling the order a book passes through.
 """
 
@@ -26,6 +26,7 @@ ORDER: dict[str, int] = {
     "formats": 6,
     "build": 7,
     "batch": 7,
+    "catalogue": 7,
     "cluster": 7,
     "editing": 8,
     "cli": 9,
