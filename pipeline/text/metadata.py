@@ -31,8 +31,9 @@ _TEXT_FIELDS = (
     "genre",
     "copyright",
     "publisher",
+    "identifier",
 )
-KNOWN_KEYS = (*_TEXT_FIELDS, "rate", "cover", "chapters")
+KNOWN_KEYS = (*_TEXT_FIELDS, "rate", "cover", "chapters", "alt_text")
 RATES = (80, 450)  # words per minute: what eSpeak NG accepts; the silent engine keeps to the same range
 
 
@@ -94,6 +95,15 @@ def read(path: Path | None) -> MetadataFile:
                     path=path,
                     line=line,
                     fix=f"choose a rate from {RATES[0]} to {RATES[1]} words per minute (175 is usual)",
+                )
+            values[key] = value
+        elif key == "alt_text":
+            if not isinstance(value, bool):
+                raise ConfigError(
+                    f"alt_text must be true or false, not {value!r}",
+                    path=path,
+                    line=line,
+                    fix="write `alt_text: true` to have images' descriptions read aloud (EPUB)",
                 )
             values[key] = value
         elif key == "cover":
