@@ -38,6 +38,7 @@ class Line:
     where: Where
     pause_after: int  # milliseconds of silence after it
     entries: tuple[str, ...] = ()  # lexicon entries applied in it
+    paragraph: int | None = None  # which of the chapter's paragraphs it is in; None for the title
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,15 +67,17 @@ def narrate_chapter(
         applied = lexicon.apply(spoken_title, notation=notation)
         if _speakable(applied.text):
             lines.append(Line(chapter.title, applied.text, chapter.where, pauses.after_title, applied.used))
-    for paragraph in chapter.paragraphs:
+    for index, paragraph in enumerate(chapter.paragraphs):
         said = [s for s in normalise.sentences(paragraph.text, kind=chapter.kind) if _speakable(s.spoken)]
         for i, sentence in enumerate(said):
             applied = lexicon.apply(sentence.spoken, notation=notation)
             pause = pauses.paragraph if i == len(said) - 1 else pauses.sentence
-            lines.append(Line(sentence.text, applied.text, paragraph.where, pause, applied.used))
+            lines.append(Line(sentence.text, applied.text, paragraph.where, pause, applied.used, index))
     if lines:
         last = lines[-1]
-        lines[-1] = Line(last.written, last.spoken, last.where, pauses.chapter_end, last.entries)
+        lines[-1] = Line(
+            last.written, last.spoken, last.where, pauses.chapter_end, last.entries, last.paragraph
+        )
     return ChapterScript(
         number=number, title=chapter.title, lines=tuple(lines), lead_in=pauses.lead_in, where=chapter.where
     )
