@@ -395,3 +395,34 @@ def test_cli_answers_a_bad_epub_with_exit_2_and_no_traceback(good, tmp_path, cap
     assert main(["chapters", str(good)]) == 2
     err = capsys.readouterr().err
     assert "DRM-protected" in err and "Traceback" not in err
+
+
+def test_a_folder_with_an_epub_and_text_files_says_which_to_choose(good, tmp_path):
+    folder = tmp_path / "both"
+    folder.mkdir()
+    (folder / "good.epub").write_bytes(good.read_bytes())
+    (folder / "book.txt").write_text("Chapter 1\n\n" + PROSE + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        source.load(folder)
+    assert "more than one book" in str(caught.value) and "good.epub" in str(caught.value)
+    (folder / "book.txt").unlink()
+    assert [c.title for c in source.load(folder).book.chapters] == ["Chapter 1", "Chapter 2"]
+
+
+def test_alt_text_in_book_yaml_must_be_true_or_false(good, tmp_path):
+    from pipeline.errors import ConfigError
+
+    folder = tmp_path / "alt"
+    folder.mkdir()
+    (folder / "good.epub").write_bytes(good.read_bytes())
+    (folder / "book.yaml").write_text("alt_text: sometimes\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        source.load(folder)
+    assert "book.yaml:1" in str(caught.value)
+
+
+def test_lint_says_it_reads_text_manuscripts_not_epubs(good, capsys):
+    from pipeline.cli import main
+
+    assert main(["lint", str(good)]) == 2
+    assert "does not read EPUBs" in capsys.readouterr().err
