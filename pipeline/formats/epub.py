@@ -18,11 +18,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import uuid
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape as _escape
+from xml.sax.saxutils import quoteattr
 
 from ..audio.timeline import BuiltBook, TimedChapter
 from ..files import work_folder
@@ -44,6 +46,15 @@ p {{ margin: 0 0 0.8em; text-indent: 0; }}
 img.cover {{ display: block; max-width: 100%; max-height: 100%; margin: 0 auto; }}
 .{ACTIVE_CLASS} {{ background-color: #fde68a; color: #111111; }}
 """
+
+
+# XML 1.0 has no place for most control characters: a stray form feed in a manuscript would make the file
+# unreadable, so they are left out of the text.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def escape(text: str) -> str:
+    return _escape(_CONTROL.sub("", text))
 
 
 def epub_path(output_dir: Path, name: str) -> Path:

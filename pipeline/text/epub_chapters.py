@@ -107,15 +107,15 @@ def _read(package: Package, overrides: ChapterOverrides, alt_text: bool) -> Epub
     def where(block: Block) -> Where:
         return Where(package.where(block.item), block.line)
 
-    entries = _entries(package.nav, starts, anchors, len(blocks), overrides, blocks)
+    entries = _entries(package.nav, starts, anchors, overrides, blocks)
     _drop_by_kind(blocks, reasons, linear)
     _drop_by_title(entries, blocks, reasons)
     fields = _drop_gutenberg(blocks, reasons, starts)
     _drop_contents_lists(blocks, reasons)
     dropped = _dropped(blocks, reasons, where)
-    chapters = _chapters(entries, blocks, reasons, overrides, where)
+    chapters = _chapters(entries, blocks, reasons, overrides, where, dropped)
     texts = [note_blocks(item, element, notes, alt_text=alt_text) for item, element, _ in notes.notes]
-    chapters = _with_notes(chapters, blocks, reasons, entries, texts, where)
+    chapters = _with_notes(chapters, texts, where)
     if not chapters:
         raise InputError(
             "no text to read was found in the EPUB",
@@ -134,7 +134,6 @@ def _entries(
     nav: tuple[NavEntry, ...],
     starts: dict[str, int],
     anchors: dict[tuple[str, str], int],
-    total: int,
     overrides: ChapterOverrides,
     blocks: list[Block],
 ) -> list[_Entry]:
@@ -259,7 +258,12 @@ def _is_prose(block: Block) -> bool:
 
 
 def _chapters(
-    entries: list[_Entry], blocks: list[Block], reasons: list[str | None], overrides: ChapterOverrides, where
+    entries: list[_Entry],
+    blocks: list[Block],
+    reasons: list[str | None],
+    overrides: ChapterOverrides,
+    where,
+    dropped: list[Dropped],
 ) -> list[Chapter]:
     def paragraphs(lo: int, hi: int, *, skip_title: bool) -> list[Paragraph]:
         out = []
@@ -294,7 +298,8 @@ def _chapters(
     pending: list[Paragraph] = []
     folded = False
     if front and not overrides.opening:
-        pass
+        text = "\n".join(p.text for p in front)
+        dropped.append(Dropped(text, front[0].where, "front matter (book.yaml has chapters: opening: false)"))
     elif front and is_title_page([p.text for p in front]):
         pending, folded = list(front), True
     elif front:
@@ -332,7 +337,7 @@ def _chapters(
     return chapters
 
 
-def _with_notes(chapters, blocks, reasons, entries, texts, where) -> list[Chapter]:
+def _with_notes(chapters: list[Chapter], texts: list[list[Block]], where) -> list[Chapter]:
     """The notes, in the order they are first referred to, in the book's notes chapter (or a new one)."""
     if not texts or not any(texts):
         return [

@@ -130,6 +130,11 @@ def test_front_and_back_matter_are_treated_as_the_text_detector_treats_them(tmp_
     reasons = {d.reason for d in book.dropped}
     assert "copyright page" in reasons and "License page" in reasons and "Contents page" in reasons
     assert not any("rights reserved" in p for c in book.chapters for p in texts(c))
+    quiet = read_epub(
+        tmp_path / "b.epub", overrides=overrides_from_yaml({"opening": False}, path=tmp_path, line=1)
+    )
+    assert [c.title for c in quiet.chapters] == ["Chapter 1"]
+    assert any(d.reason.startswith("front matter") for d in quiet.dropped)
 
     # A bare title page (a few short lines) opens the first chapter instead, which then reads its heading in place.
     docs[0] = Doc("title.xhtml", "Title Page", "<p>The Tiny Test Book</p><p>Ada Example</p>", in_toc=False)
@@ -266,6 +271,8 @@ def test_what_is_read_inside_a_chapter(tmp_path, caplog):
     ]
     with_alt = read_epub(tmp_path / "b.epub", alt_text=True)
     assert "A map of the town" in texts(with_alt.chapters[0])
+    (tmp_path / "book.yaml").write_text("alt_text: true\n", encoding="utf-8")
+    assert "A map of the town" in texts(source.load(tmp_path / "b.epub").book.chapters[0])
 
 
 # -- metadata -------------------------------------------------------------------------------------------------
