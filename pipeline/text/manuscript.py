@@ -208,7 +208,7 @@ def manuscript_files(source: Path) -> tuple[Path, ...]:
         return (epubs[0],)
     if not files:
         raise InputError(
-            "the folder has no .txt, .md or .epub files",
+            "the folder has no .txt or .md files, nor an .epub",
             path=source,
             fix="put the manuscript in it as one or more .txt or .md files, or one .epub",
         )
