@@ -21,7 +21,14 @@ import filelock
 from . import __version__, tools
 from .audio import timeline as sentence_timeline
 from .audio.cache import Cache, default_root, key
-from .audio.render import ChapterJob, Encoder, EngineSpec, Renderer, calibrated_gain, plan
+from .audio.render import (
+    ChapterJob,
+    Encoder,
+    EngineSpec,
+    Renderer,
+    calibrated_gain,
+    plan,
+)
 from .errors import AudiobookError, InputError
 from .files import output_name
 from .m4b import cover, package
@@ -176,7 +183,7 @@ def prepare(
     gain = calibrated_gain(engine, cache)  # before the worker pool starts: it synthesizes in this process
     identity = engine.identity()
     jobs = plan(scripts, identity=identity, gain=gain, encoder=encoder)
-    art, cover_key = _cover(meta, cache)
+    art, cover_key = _cover(meta, cache, own=book.cover_image, source=book.files[0] if book.files else None)
     return Prepared(
         options=options,
         started=started,
@@ -465,11 +472,15 @@ def _unchanged(options: BuildOptions, inputs: str | None, cache: Cache, started:
     )
 
 
-def _cover(meta: Metadata, cache: Cache) -> tuple[bytes, str | None]:
-    """The cover: the book's own image, or a generated one (remembered in the cache: drawing it takes a
-    while), with its cache key."""
+def _cover(
+    meta: Metadata, cache: Cache, *, own: bytes | None = None, source: Path | None = None
+) -> tuple[bytes, str | None]:
+    """The cover: the one book.yaml names, else the manuscript's own (an EPUB's), else a generated one
+    (remembered in the cache: drawing it takes a while), with its cache key."""
     if meta.cover is not None:
         return cover.cover_image(meta), None
+    if own is not None:
+        return cover.from_image_bytes(own, source or Path("cover")), None
     cover_key = key("cover", cover.GENERATOR_VERSION, meta.title, meta.author)
     art = cache.get("covers", cover_key, sample_rate=0)
     if art is None:
@@ -490,7 +501,7 @@ def _fingerprint(
     jobs: tuple[ChapterJob, ...], scripts: tuple[ChapterScript, ...], meta: Metadata, art: bytes
 ) -> str:
     """Everything the finished file depends on: the chapters' audio, their titles, the tags and the cover."""
-    fields = {f.name: str(getattr(meta, f.name)) for f in dataclasses.fields(meta)}
+    fields = meta.key_fields()
     return key(
         "book",
         package.FORMAT,

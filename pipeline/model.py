@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
@@ -97,6 +97,16 @@ class Metadata:
     # () turns finding them off.
     languages: tuple[str, ...] | None = None
     strict_encoding: bool = False  # bytes that are not valid text stop the build instead of a warning
+    identifier: str | None = None  # the edition's own (an EPUB's dc:identifier, an ISBN)
+
+    def key_fields(self) -> dict[str, str]:
+        """Every field as text, for the keys of built files. Fields added since books were first built are
+        left out while unset, so that adding one does not make every book already built out of date."""
+        values = {f.name: str(getattr(self, f.name)) for f in fields(self)}
+        return {k: v for k, v in values.items() if not (k in _ADDED_LATER and getattr(self, k) is None)}
+
+
+_ADDED_LATER = frozenset({"identifier"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +114,8 @@ class Book:
     metadata: Metadata
     chapters: tuple[Chapter, ...]
     source: Path  # the manuscript folder or file it was read from
-    files: tuple[Path, ...] = field(default=())  # the text files read, in order
+    files: tuple[Path, ...] = field(default=())  # the text files read, in order (or the one .epub)
+    cover_image: bytes | None = None  # the manuscript's own cover (an EPUB's), when book.yaml names none
 
     @property
     def words(self) -> int:

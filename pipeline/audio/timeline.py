@@ -24,6 +24,7 @@ class TimedSentence:
     text: str  # as written in the manuscript (a title line: the chapter title)
     start: int
     end: int
+    paragraph: int | None = None  # which of the chapter's paragraphs it is in; None for the title
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +84,8 @@ def timed_chapters(
         for info in segment_infos:
             own = position + FRAME  # the segment's audio starts after its priming frame
             for start, end in info.sentences:
-                sentences.append(TimedSentence(next(lines).written, own + start, own + end))
+                line = next(lines)
+                sentences.append(TimedSentence(line.written, own + start, own + end, line.paragraph))
             position += info.samples + FRAME
         chapters.append(
             TimedChapter(

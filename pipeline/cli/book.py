@@ -155,8 +155,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--format",
         default="m4b",
-        help="outputs, comma-separated: m4b (always), mp3, podcast, vtt "
-        "(WebVTT and SRT transcripts); e.g. --format m4b,mp3,podcast,vtt",
+        help="outputs, comma-separated: m4b (always), mp3, podcast, vtt (WebVTT and SRT transcripts), "
+        "epub (EPUB 3 with read-along audio); e.g. --format m4b,mp3,podcast,vtt,epub",
     )
     p.add_argument(
         "--base-url", help="absolute URL the podcast folder will be served from (default: relative links)"

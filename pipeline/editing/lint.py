@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
+from ..errors import InputError
 from ..speech.english import english_words
 from ..speech.lexicon import Lexicon
 from ..text.manuscript import find_body, read_text
@@ -51,6 +52,13 @@ def lint(
     files: Sequence[Path], *, lexicon: Lexicon | None = None, words: Mapping[str, int] | None = None
 ) -> tuple[Finding, ...]:
     """Every finding in the files, in file and line order; `words` replaces the English word list."""
+    for f in files:
+        if Path(f).suffix.lower() == ".epub":
+            raise InputError(
+                "lint checks text manuscripts (.txt, .md) line by line; it does not read EPUBs yet",
+                path=Path(f),
+                fix="`audiobook chapters` and `audiobook spoken` show what is read from an EPUB",
+            )
     return lint_texts([(Path(f), read_text(Path(f))) for f in files], lexicon=lexicon, words=words)
 
 

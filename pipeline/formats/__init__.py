@@ -1,4 +1,5 @@
-"""Other outputs from a built book: MP3 with chapters, a podcast feed, transcripts (WebVTT and SRT).
+"""Other outputs from a built book: MP3 with chapters, a podcast feed, transcripts (WebVTT and SRT), and an
+EPUB 3 whose text is lit sentence by sentence as it is heard (Media Overlays).
 
 In: an `audio.timeline.BuiltBook` (the cached audio and every sentence's time). Out: the files below.
 
@@ -6,7 +7,7 @@ In: an `audio.timeline.BuiltBook` (the cached audio and every sentence's time). 
 same cached audio, so producing another format synthesizes nothing again. Each output records what it was
 made from (an ID3 or MP4 tag) or is compared byte for byte, so asking again for an unchanged book rewrites
 nothing. Returned: `<name>.mp3` (and the `<name> (MP3)` folder with per-chapter files), the podcast's
-`feed.xml`, `<name>.vtt`, `<name>.srt` and the `<name> (transcript)` folder.
+`feed.xml`, `<name>.vtt`, `<name>.srt`, the `<name> (transcript)` folder and `<name>.epub`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from ..audio.timeline import BuiltBook
 from ..errors import InputError
 from ..progress import Reporter, Silent
 
-FORMATS = ("m4b", "mp3", "podcast", "vtt")
+FORMATS = ("m4b", "mp3", "podcast", "vtt", "epub")
 
 
 def write(
@@ -50,4 +51,8 @@ def write(
         from .transcript import write_transcripts
 
         written += write_transcripts(book, output_dir=output_dir)
+    if "epub" in wanted:
+        from .epub import write_epub
+
+        written += write_epub(book, output_dir=output_dir, reporter=report)
     return tuple(written)

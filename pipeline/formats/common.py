@@ -7,7 +7,6 @@ edit redoes one chapter's files and not the others'.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import os
 import re
@@ -48,7 +47,7 @@ def book_key(book: BuiltBook, kind: str, *settings: object) -> str:
 def chapter_key(book: BuiltBook, chapter: TimedChapter, kind: str, *settings: object) -> str:
     """Everything a chapter's own file depends on: its audio, number and title, the book's tags and cover,
     and the number of chapters (track "3 of 12")."""
-    meta = {f.name: str(getattr(book.metadata, f.name)) for f in dataclasses.fields(book.metadata)}
+    meta = book.metadata.key_fields()
     return key(
         KEY_VERSION,
         kind,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import logging
+from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
@@ -39,6 +40,11 @@ def cover_image(metadata: Metadata) -> bytes:
             path=path,
             fix="check the `cover:` path in the metadata file",
         ) from exc
+    return from_image_bytes(data, path)
+
+
+def from_image_bytes(data: bytes, path: Path) -> bytes:
+    """JPEG or PNG bytes of an image (`path` names where it came from, for the error message)."""
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.load()

@@ -44,9 +44,12 @@ _TEXT_MEDIA_HEADER = bytes.fromhex(
 _ENCD_UTF8 = struct.pack(">I4sI", 12, b"encd", 0x100)  # "this text sample is UTF-8"
 
 
-def write_container(parts: Iterable[bytes | Path], marks: Sequence[ChapterMark], dest: Path) -> AacFormat:
+def write_container(
+    parts: Iterable[bytes | Path], marks: Sequence[ChapterMark], dest: Path, *, chapters: bool = True
+) -> AacFormat:
     """Write `dest`: the index, the chapter titles and the AAC frames of `parts` (ADTS data, or files holding
-    it, read one at a time), with `marks` as both chapter formats.
+    it, read one at a time), with `marks` as both chapter formats. `chapters=False` writes a plain M4A
+    instead (brand M4A, the audio track alone): one chapter's audio, as an EPUB's read-along plays it.
 
     `marks` are in samples, contiguous from 0 to the end of the audio (as players expect): ValueError if
     they are not. DamagedAudio if a part is not whole, well-formed ADTS, or if the parts disagree on the
@@ -65,12 +68,12 @@ def write_container(parts: Iterable[bytes | Path], marks: Sequence[ChapterMark],
     if first is None:
         raise DamagedAudio("there is no audio to write")
     form = adts_format(first)
-    texts = [_text_sample(mark.title) for mark in marks]
+    texts = [_text_sample(mark.title) for mark in marks] if chapters else []
     text_bytes = sum(len(t) for t in texts)
     # An AAC frame holds at most 768 bytes a channel: past 4 GB (about 70 hours here) offsets take 64 bits
     wide = text_bytes + frames * (768 * form.channels + 4) + (1 << 16) > LIMIT_32
     draft = array.array("I", bytes(4 * frames))
-    head_size = len(_head(form, draft, marks, texts, data_start=0, end=0, wide=wide))
+    head_size = len(_head(form, draft, marks, texts, data_start=0, end=0, wide=wide, chapters=chapters))
     sizes = array.array("I")
     with dest.open("wb") as out:
         out.seek(head_size)
@@ -82,7 +85,7 @@ def write_container(parts: Iterable[bytes | Path], marks: Sequence[ChapterMark],
         if len(sizes) != frames:
             raise DamagedAudio(f"the audio holds {len(sizes)} AAC frames, but the chapters span {frames}")
         end = out.tell()
-        head = _head(form, sizes, marks, texts, data_start=head_size, end=end, wide=wide)
+        head = _head(form, sizes, marks, texts, data_start=head_size, end=end, wide=wide, chapters=chapters)
         if len(head) != head_size:
             raise AssertionError(f"the index came out {len(head)} bytes, not the {head_size} set aside")
         out.seek(0)
@@ -99,10 +102,14 @@ def _head(
     data_start: int,
     end: int,
     wide: bool,
+    chapters: bool = True,
 ) -> bytes:
     """Everything before the chapter titles: ftyp, moov, and mdat's header (mdat runs to `end`)."""
-    ftyp = _box(b"ftyp", b"M4B ", struct.pack(">I", 0x200), b"M4B isomiso2")
-    moov = _moov(form, sizes, marks, texts, data_start=data_start, wide=wide)
+    if chapters:
+        ftyp = _box(b"ftyp", b"M4B ", struct.pack(">I", 0x200), b"M4B isomiso2")
+    else:
+        ftyp = _box(b"ftyp", b"M4A ", struct.pack(">I", 0x200), b"M4A isomiso2")
+    moov = _moov(form, sizes, marks, texts, data_start=data_start, wide=wide, chapters=chapters)
     if wide:
         mdat = struct.pack(">I4sQ", 1, b"mdat", max(end - data_start + 16, 16))
     else:
@@ -119,6 +126,7 @@ def _moov(
     *,
     data_start: int,
     wide: bool,
+    chapters: bool = True,
 ) -> bytes:
     rate, total = form.sample_rate, len(sizes) * FRAME
     mvhd = _full(
@@ -129,7 +137,7 @@ def _moov(
         struct.pack(">IH10x", 0x10000, 0x100),
         _MATRIX,
         bytes(24),
-        struct.pack(">I", 3),  # the next free track id
+        struct.pack(">I", 3 if chapters else 2),  # the next free track id
     )
     chunks = [CHUNK] * (len(sizes) // CHUNK) + ([len(sizes) % CHUNK] if len(sizes) % CHUNK else [])
     audio_offsets = []
@@ -142,7 +150,7 @@ def _moov(
         b"trak",
         _tkhd(track_id=1, flags=3, duration=total, alternate_group=1, volume=0x100),
         _edts(total),
-        _box(b"tref", _box(b"chap", struct.pack(">I", 2))),
+        *([_box(b"tref", _box(b"chap", struct.pack(">I", 2)))] if chapters else []),
         _box(
             b"mdia",
             _mdhd(rate, total, language=_UND),
@@ -165,8 +173,10 @@ def _moov(
             ),
         ),
     )
+    if not chapters:
+        return _box(b"moov", mvhd, audio)
     durations = [mark.end - mark.start for mark in marks]
-    chapters = _box(
+    chapter_track = _box(
         b"trak",
         # flags 2: in the movie but not enabled, so players list the chapters and never play them
         _tkhd(track_id=2, flags=2, duration=total, alternate_group=0, volume=0),
@@ -202,7 +212,7 @@ def _moov(
             ),
         ),
     )
-    return _box(b"moov", mvhd, audio, chapters, _box(b"udta", _chpl(marks, rate)))
+    return _box(b"moov", mvhd, audio, chapter_track, _box(b"udta", _chpl(marks, rate)))
 
 
 def _text_sample(title: str) -> bytes:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import struct
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -30,7 +31,13 @@ from ..model import ChapterMark, Metadata
 from ..runner import run
 from . import mp4write
 from .ffmetadata import clean_text, ffmetadata
-from .mp4read import ReadBack, decode_errors, movie_duration, quicktime_chapters, read_back
+from .mp4read import (
+    ReadBack,
+    decode_errors,
+    movie_duration,
+    quicktime_chapters,
+    read_back,
+)
 
 __all__ = [
     "ReadBack",
@@ -222,7 +229,11 @@ def tag_m4b(
         for key, value in _text_tags(metadata).items():
             tags[key] = [value]
         tags["stik"] = [STIK_AUDIOBOOK]
-        for name, value in (("TRANSLATOR", metadata.translator), ("PUBLISHER", metadata.publisher)):
+        for name, value in (
+            ("TRANSLATOR", metadata.translator),
+            ("PUBLISHER", metadata.publisher),
+            (_identifier_tag(metadata.identifier), metadata.identifier),
+        ):
             if value:
                 tags[_FREEFORM + name] = [MP4FreeForm(clean_text(value, one_line=True).encode("utf-8"))]
         if cover is not None:
@@ -236,6 +247,12 @@ def tag_m4b(
             path=path,
             fix="check the disk has space and the file is not open elsewhere",
         ) from exc
+
+
+def _identifier_tag(identifier: str | None) -> str:
+    """ISBN for an ISBN (the tag audiobook apps read), else IDENTIFIER (an EPUB's uuid, say)."""
+    digits = re.sub(r"[\s-]", "", (identifier or "").lower().removeprefix("urn:isbn:").removeprefix("isbn:"))
+    return "ISBN" if re.fullmatch(r"\d{9}[\dx]|\d{13}", digits) else "IDENTIFIER"
 
 
 def _text_tags(metadata: Metadata) -> dict[str, str]:

@@ -42,6 +42,7 @@ class Line:
     # Only when part of the line is in another language than the book's: `spoken` in pieces of one
     # language each, in order (see model.Piece); otherwise the whole line is in the book's language.
     pieces: tuple[Piece, ...] = ()
+    paragraph: int | None = None  # which of the chapter's paragraphs it is in; None for the title
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,9 +133,9 @@ def narrate_chapter(
         found = normalise.sentences(text, kind=chapter.kind, book=voice.book, languages=voice.languages)
         return [s for s in found if _speakable(s.spoken)]
 
-    def line(sentence: normalise.Sentence, where: Where, pause: int) -> Line:
+    def line(sentence: normalise.Sentence, where: Where, pause: int, paragraph: int) -> Line:
         applied, pieces = _apply(sentence, lexicon, notation, voice.book)
-        return Line(sentence.text, applied.text, where, pause, applied.used, pieces)
+        return Line(sentence.text, applied.text, where, pause, applied.used, pieces, paragraph)
 
     def note_lines(note: notes.Note, pause: int) -> list[Line]:
         paragraph = chapter.paragraphs[note.paragraph]
@@ -147,7 +148,7 @@ def narrate_chapter(
             ]
             found[0] = normalise.Sentence(first.text, f"{notes.CUE}: {first.spoken}", tuple(cued))
         return [
-            line(s, paragraph.where, pause if i == len(found) - 1 else pauses.sentence)
+            line(s, paragraph.where, pause if i == len(found) - 1 else pauses.sentence, note.paragraph)
             for i, s in enumerate(found)
         ]
 
@@ -168,12 +169,20 @@ def narrate_chapter(
         for i, sentence in enumerate(sentences):
             pause = pauses.paragraph if i == len(sentences) - 1 else pauses.sentence
             glosses = after.get(i, [])
-            lines.append(line(sentence, paragraph.where, pauses.sentence if glosses else pause))
+            lines.append(line(sentence, paragraph.where, pauses.sentence if glosses else pause, index))
             for k, note in enumerate(glosses):
                 lines += note_lines(note, pause if k == len(glosses) - 1 else pauses.sentence)
     if lines:
         last = lines[-1]
-        lines[-1] = Line(last.written, last.spoken, last.where, pauses.chapter_end, last.entries, last.pieces)
+        lines[-1] = Line(
+            last.written,
+            last.spoken,
+            last.where,
+            pauses.chapter_end,
+            last.entries,
+            last.pieces,
+            last.paragraph,
+        )
     return ChapterScript(
         number=number, title=chapter.title, lines=tuple(lines), lead_in=pauses.lead_in, where=chapter.where
     )

@@ -55,7 +55,11 @@ class Layout:
 
 def _is_title_page(blocks: Sequence[Block]) -> bool:
     """Front matter that is only a short title page: it opens the first chapter instead of being one."""
-    lines = [line for b in blocks for line in b.lines]
+    return is_title_page([line for b in blocks for line in b.lines])
+
+
+def is_title_page(lines: Sequence[str]) -> bool:
+    """A few short lines (title, author, a credit): a title page, which opens the first chapter."""
     return 0 < len(lines) <= _TITLE_PAGE_LINES and all(len(x) <= _TITLE_PAGE_WIDTH for x in lines)
 
 

@@ -21,6 +21,7 @@ from .headings import is_date, is_title_like, title_case
 log = logging.getLogger(__name__)
 
 SUFFIXES = (".txt", ".md")
+EPUB = ".epub"
 _BOMS = (
     (b"\xef\xbb\xbf", "utf-8"),
     (b"\xff\xfe\x00\x00", "utf-32-le"),
@@ -214,7 +215,8 @@ def _natural_key(path: Path) -> list[object]:
 
 
 def manuscript_files(source: Path) -> tuple[Path, ...]:
-    """The text files of a manuscript: SOURCE itself, or a folder's *.txt and *.md files in natural order.
+    """The files of a manuscript: SOURCE itself (a text file or an .epub), or a folder's *.txt and *.md files in
+    natural order, or the one .epub it holds.
 
     In a folder, hidden files and README files are not part of the book and are skipped.
     """
@@ -223,32 +225,37 @@ def manuscript_files(source: Path) -> tuple[Path, ...]:
         raise InputError(
             "the manuscript source does not exist",
             path=source,
-            fix="give a .txt or .md file, or a folder of them",
+            fix="give a .txt, .md or .epub file, or a folder of them",
         )
     if source.is_file():
-        if source.suffix.lower() not in SUFFIXES:
+        if source.suffix.lower() not in (*SUFFIXES, EPUB):
             raise InputError(
                 f"not a manuscript file (it is {source.suffix or 'without an extension'})",
                 path=source,
-                fix="give a .txt or .md file, or the folder holding them",
+                fix="give a .txt, .md or .epub file, or the folder holding it",
             )
         return (source,)
-    files = sorted(
-        (
-            p
-            for p in source.iterdir()
-            if p.is_file()
-            and p.suffix.lower() in SUFFIXES
-            and not p.name.startswith(".")
-            and not p.stem.upper().startswith("README")
-        ),
-        key=_natural_key,
-    )
+    visible = [
+        p
+        for p in source.iterdir()
+        if p.is_file() and not p.name.startswith(".") and not p.stem.upper().startswith("README")
+    ]
+    files = sorted((p for p in visible if p.suffix.lower() in SUFFIXES), key=_natural_key)
+    epubs = sorted((p for p in visible if p.suffix.lower() == EPUB), key=_natural_key)
+    if epubs and (files or len(epubs) > 1):
+        others = ", ".join(p.name for p in [*epubs, *files][:4])
+        raise InputError(
+            f"the folder holds more than one book to read ({others})",
+            path=source,
+            fix="keep one EPUB, or only the text files, in the folder (or give the file to read as SOURCE)",
+        )
+    if epubs:
+        return (epubs[0],)
     if not files:
         raise InputError(
-            "the folder has no .txt or .md files",
+            "the folder has no .txt or .md files, nor an .epub",
             path=source,
-            fix="put the manuscript in it as one or more .txt or .md files",
+            fix="put the manuscript in it as one or more .txt or .md files, or one .epub",
         )
     return tuple(files)
 
@@ -360,7 +367,7 @@ def guess_front_matter(fields: dict[str, str], front: Sequence[Paragraph]) -> Fr
         elif ":" not in line and is_title_like(line) and not is_date(line):
             (
                 names
-                if _NAME.fullmatch(line) and not re.search(r"\b(?:the|of|and|on|in)\b", line, re.I)
+                if _NAME.fullmatch(line) and not re.search(r"\b(?:the|of|and|on|in)\b", line, re.IGNORECASE)
                 else titles
             ).append(line)
     if not author and names and (titles or len(names) > 1):

@@ -32,8 +32,9 @@ _TEXT_FIELDS = (
     "genre",
     "copyright",
     "publisher",
+    "identifier",
 )
-KNOWN_KEYS = (*_TEXT_FIELDS, "rate", "cover", "chapters", "languages", "strict_encoding")
+KNOWN_KEYS = (*_TEXT_FIELDS, "rate", "cover", "chapters", "languages", "strict_encoding", "alt_text")
 _LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
 RATES = (80, 450)  # words per minute: what eSpeak NG accepts; the silent engine keeps to the same range
 
@@ -119,6 +120,15 @@ def read(path: Path | None) -> MetadataFile:
                     path=path,
                     line=line,
                     fix="write `strict_encoding: true` to stop on bytes that are not valid text",
+                )
+            values[key] = value
+        elif key == "alt_text":
+            if not isinstance(value, bool):
+                raise ConfigError(
+                    f"alt_text must be true or false, not {value!r}",
+                    path=path,
+                    line=line,
+                    fix="write `alt_text: true` to have images' descriptions read aloud (EPUB)",
                 )
             values[key] = value
         elif key == "cover":

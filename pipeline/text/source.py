@@ -1,7 +1,7 @@
 """Finds a book's files and reads them into a `Book`: manuscript text, metadata file, lexicon path.
 
-SOURCE is a manuscript folder (its text files in name order, its book.yaml, its pronunciations.yaml) or a
-single text file. The lexicon is the one given, else pronunciations.yaml beside the manuscript, else the
+SOURCE is a manuscript folder (its text files in name order, or one EPUB; its book.yaml, its
+pronunciations.yaml), a single text file or an .epub. The lexicon is the one given, else pronunciations.yaml beside the manuscript, else the
 one in the current folder, else none.
 """
 
@@ -14,6 +14,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..model import Book
 from . import manuscript, metadata, structure
+from .epub_chapters import read_epub
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,8 @@ def load(source: Path, *, strict_encoding: bool = False) -> Loaded:
         overrides = structure.overrides_from_yaml(
             meta_file.chapters, path=meta_path, line=meta_file.chapters_line
         )
+    if files[0].suffix.lower() == ".epub":
+        return _load_epub(source, files[0], meta_file, meta_path, overrides)
     chapters = []
     dropped = []
     guessed: dict[str, str | None] = {}
@@ -92,3 +95,21 @@ def load(source: Path, *, strict_encoding: bool = False) -> Loaded:
     )
     book = Book(metadata=meta, chapters=tuple(chapters), source=source, files=files)
     return Loaded(book=book, dropped=tuple(dropped), metadata_path=meta_path)
+
+
+def _load_epub(
+    source: Path,
+    path: Path,
+    meta_file: metadata.MetadataFile,
+    meta_path: Path | None,
+    overrides: structure.ChapterOverrides | None,
+) -> Loaded:
+    """An EPUB's chapters and metadata; book.yaml beside it wins where both say something."""
+    read = read_epub(path, overrides=overrides, alt_text=bool(meta_file.values.get("alt_text", False)))
+    meta = metadata.resolve(
+        meta_file, guessed=dict(read.guessed), fallback_title=path.stem.replace("-", " ").title()
+    )
+    # The EPUB's cover unless book.yaml names one.
+    cover = read.cover if meta.cover is None else None
+    book = Book(metadata=meta, chapters=read.chapters, source=source, files=(path,), cover_image=cover)
+    return Loaded(book=book, dropped=read.dropped, metadata_path=meta_path)
