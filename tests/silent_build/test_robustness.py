@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from pipeline.cli import main
 from pipeline.errors import InputError
 from pipeline.m4b import package
-from pipeline.speech import normalise
+from pipeline.speech import conventions, normalise
 from pipeline.speech.lexicon import Lexicon
 from pipeline.speech.narration import narrate_chapter
 from pipeline.text import source
@@ -451,6 +451,7 @@ _LINES = st.sampled_from(
 @settings(max_examples=150, deadline=None)
 @given(st.lists(_LINES | st.text(max_size=60), min_size=1, max_size=30).map("\n".join))
 @example("Jr.")
+@example("Mlles")
 @example("CHAPTER I\n\nÅngström’s ﬁne naïve café — ok.\n\nCHAPTER II\n\nשלום עולם")
 def test_text_to_chapters_to_narration_loses_no_word(text):
     """Every word of the text is spoken, or listed as dropped (licence, contents), or is a Roman numeral
@@ -464,10 +465,10 @@ def test_text_to_chapters_to_narration_loses_no_word(text):
             said.update(w.casefold() for w in _WORD.findall(chapter.title))
     for dropped in found.dropped:
         said.update(w.casefold() for w in _WORD.findall(dropped.text))
-    # An abbreviation is read as its expansion ("Jr." as "Junior")
-    abbreviations = {
-        a.rstrip(".").casefold() for a in (*normalise.ABBREVIATIONS, *normalise.ABBREVIATIONS_BEFORE_NUMBER)
-    }
+    # An abbreviation or a form of address is read as its expansion ("Jr." as "Junior", "Mlles" as
+    # "Mesdemoiselles")
+    written = (*normalise.ABBREVIATIONS, *normalise.ABBREVIATIONS_BEFORE_NUMBER, *conventions.NEVER_FINAL)
+    abbreviations = {a.rstrip(".").casefold() for a in written}
     lost = {
         w
         for w in _WORD.findall(text)
