@@ -172,6 +172,8 @@ def narrate_chapter(
             lines.append(line(sentence, paragraph.where, pauses.sentence if glosses else pause, index))
             for k, note in enumerate(glosses):
                 lines += note_lines(note, pause if k == len(glosses) - 1 else pauses.sentence)
+        for note in after.get(-1, ()):  # the passage says nothing aloud (a rule of asterisks): read it here
+            lines += note_lines(note, pauses.paragraph)
     if lines:
         last = lines[-1]
         lines[-1] = Line(

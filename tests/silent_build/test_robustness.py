@@ -452,6 +452,7 @@ _LINES = st.sampled_from(
 @given(st.lists(_LINES | st.text(max_size=60), min_size=1, max_size=30).map("\n".join))
 @example("Jr.")
 @example("Mlles")
+@example("***\n***\nn")  # a note whose passage says nothing is still read
 @example("CHAPTER I\n\nÅngström’s ﬁne naïve café — ok.\n\nCHAPTER II\n\nשלום עולם")
 def test_text_to_chapters_to_narration_loses_no_word(text):
     """Every word of the text is spoken, or listed as dropped (licence, contents), or is a Roman numeral
