@@ -186,3 +186,16 @@ def worker_processes(nanny: subprocess.Popen) -> list[psutil.Process]:
     except psutil.NoSuchProcess:
         return []
     return [c for c in children if _running(c)]
+
+
+def encoding_worker(procs: Processes, client: subprocess.Popen) -> psutil.Process | None:
+    """A worker of `client`'s batch caught encoding (the parent of an ffmpeg that is not the client's own),
+    or None; each look also records the processes, so the test can check none is left behind."""
+    procs.sample()
+    for p in psutil.Process(client.pid).children(recursive=True):
+        try:
+            if "ffmpeg" in p.name() and p.ppid() != client.pid:
+                return p.parent()
+        except psutil.NoSuchProcess:
+            continue
+    return None

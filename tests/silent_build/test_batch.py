@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests import catalogue
-from tests.processes import Processes, wait_for
+from tests.processes import Processes, encoding_worker, wait_for
 
 TIMEOUT = 600
 SMALL = (120, 260)  # words a book: several chapters, a few seconds to build
@@ -248,7 +248,6 @@ def test_two_batches_over_one_output_folder(procs, tmp_path, books):
 
 
 def test_a_worker_killed_mid_batch_is_replaced_and_its_work_done_again(procs, tmp_path, books):
-    import psutil
 
     out, cache = tmp_path / "out", tmp_path / "cache"
     proc = procs.audiobook(
@@ -266,17 +265,9 @@ def test_a_worker_killed_mid_batch_is_replaced_and_its_work_done_again(procs, tm
         tmp_path / "report.json",
     )
 
-    def a_worker_at_work():
-        procs.sample()
-        for p in psutil.Process(proc.pid).children(recursive=True):
-            try:
-                if "ffmpeg" in p.name() and p.ppid() != proc.pid:  # a worker encoding (not the client)
-                    return p.parent()
-            except psutil.NoSuchProcess:
-                continue
-        return None
-
-    victim = wait_for(a_worker_at_work, seconds=TIMEOUT, step=0.05, what="a worker encoding")
+    victim = wait_for(
+        lambda: encoding_worker(procs, proc), seconds=TIMEOUT, step=0.05, what="a worker encoding"
+    )
     os.kill(victim.pid, signal.SIGKILL)
     _, err = proc.communicate(timeout=TIMEOUT)
     assert proc.returncode == 0, err

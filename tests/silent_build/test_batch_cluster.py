@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests import catalogue
-from tests.processes import Processes, scheduler, wait_for, worker
+from tests.processes import Processes, encoding_worker, scheduler, wait_for, worker
 
 pytest.importorskip("distributed")
 
@@ -123,23 +123,14 @@ def test_a_scheduler_with_two_workers_survives_a_worker_killed_mid_batch(procs, 
 
 
 def test_kill_9_during_a_local_cluster_batch(procs, tmp_path, reference):
-    import psutil
 
     books, expected = reference
     out, cache, report = tmp_path / "out", tmp_path / "cache", tmp_path / "report.json"
     proc = batch(procs, books, out, cache, "local:2", report)
 
-    def encoding_worker():
-        procs.sample()
-        for p in psutil.Process(proc.pid).children(recursive=True):
-            try:
-                if "ffmpeg" in p.name() and p.ppid() != proc.pid:  # a worker encoding (not the client)
-                    return p.parent()
-            except psutil.NoSuchProcess:
-                continue
-        return None
-
-    victim = wait_for(encoding_worker, seconds=TIMEOUT, step=0.05, what="a worker encoding")
+    victim = wait_for(
+        lambda: encoding_worker(procs, proc), seconds=TIMEOUT, step=0.05, what="a worker encoding"
+    )
     os.kill(victim.pid, signal.SIGKILL)
     _, err = proc.communicate(timeout=TIMEOUT)
     assert proc.returncode == 0, err
