@@ -30,6 +30,7 @@ from .ffmetadata import chapter_title
 NERO_MAX_CHAPTERS = 255  # `chpl` counts its chapters in one byte
 CHUNK = 64  # frames in a chunk of the index: about 3 s at 22,050 Hz
 LIMIT_32 = 0xFFFFFFFF  # a file that could pass this gets 64-bit chunk offsets (co64) and mdat size
+LIMIT_31 = 0x7FFFFFFF  # a duration (in samples) from here on is written in version-1 boxes, 64-bit
 _MATRIX = struct.pack(">9I", 0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
 _UND = 0x55C4  # ISO 639-2 "und", packed as three 5-bit letters
 # What makes QuickTime treat the text track as chapters (display flags, text box, default style and a
@@ -131,9 +132,11 @@ def _moov(
     rate, total = form.sample_rate, len(sizes) * FRAME
     mvhd = _full(
         b"mvhd",
+        _version(total),
         0,
-        0,
-        struct.pack(">IIII", 0, 0, rate, total),
+        struct.pack(">QQIQ", 0, 0, rate, total)
+        if _version(total)
+        else struct.pack(">IIII", 0, 0, rate, total),
         struct.pack(">IH10x", 0x10000, 0x100),
         _MATRIX,
         bytes(24),
@@ -230,12 +233,22 @@ def _chpl(marks: Sequence[ChapterMark], rate: int) -> bytes:
     return _full(b"chpl", 1, 0, bytes(4), bytes([len(entries)]), *entries)
 
 
+def _version(duration: int) -> int:
+    """The box version for a duration: 1 (64-bit times) from 2^31 on, as ffmpeg's muxer decides; at 22,050 Hz
+    that is a book of 27 hours or more. Shorter books keep the 32-bit boxes, byte for byte."""
+    return 0 if duration < LIMIT_31 else 1
+
+
 def _tkhd(*, track_id: int, flags: int, duration: int, alternate_group: int, volume: int) -> bytes:
+    if _version(duration):
+        times = struct.pack(">QQIIQ8x", 0, 0, track_id, 0, duration)
+    else:
+        times = struct.pack(">IIIII8x", 0, 0, track_id, 0, duration)
     return _full(
         b"tkhd",
-        0,
+        _version(duration),
         flags,
-        struct.pack(">IIIII8x", 0, 0, track_id, 0, duration),
+        times,
         struct.pack(">hhH2x", 0, alternate_group, volume),
         _MATRIX,
         struct.pack(">II", 0, 0),  # width, height
@@ -243,10 +256,14 @@ def _tkhd(*, track_id: int, flags: int, duration: int, alternate_group: int, vol
 
 
 def _edts(duration: int) -> bytes:
+    if _version(duration):
+        return _box(b"edts", _full(b"elst", 1, 0, struct.pack(">IQqI", 1, duration, 0, 0x10000)))
     return _box(b"edts", _full(b"elst", 0, 0, struct.pack(">IIiI", 1, duration, 0, 0x10000)))
 
 
 def _mdhd(rate: int, duration: int, *, language: int) -> bytes:
+    if _version(duration):
+        return _full(b"mdhd", 1, 0, struct.pack(">QQIQHH", 0, 0, rate, duration, language, 0))
     return _full(b"mdhd", 0, 0, struct.pack(">IIIIHH", 0, 0, rate, duration, language, 0))
 
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import struct
+import subprocess
 from array import array
 from pathlib import Path
 
@@ -191,6 +193,41 @@ def test_books_over_4_gb_get_64_bit_offsets(tmp_path, segments, marks, monkeypat
     assert (size, kind, wide) == (1, b"mdat", len(data) - at)
     assert decode_errors(book) == ""
     assert [t for t, _ in read_back(book).quicktime_chapters] == [t.replace("\n", " ") for t in TITLES]
+
+
+def test_a_book_past_27_hours_gets_64_bit_times_that_players_read(tmp_path):
+    """Past 2^31 samples (27 hours at 22,050 Hz; War and Peace is about 60) the durations in mvhd, tkhd,
+    mdhd and elst take version-1 boxes, as ffmpeg writes them: a real 28-hour index (one silent frame
+    repeated, so the file stays small), read back by mutagen, ffmpeg and our reader."""
+    silence = tmp_path / "silence.pcm"
+    silence.write_bytes(bytes(2 * aac.FRAME))
+    encoded = aac.encode_adts(silence, sample_rate=RATE, dest=tmp_path / "s.aac").read_bytes()
+    frame = encoded[: len(encoded) // aac.adts_frames(encoded)]  # frames of silence are all one size
+    assert aac.adts_frames(frame) == 1
+    hours = 28
+    frames = hours * 3600 * RATE // aac.FRAME
+    half = frames // 2 * aac.FRAME
+    marks = [ChapterMark("First half", 0, half), ChapterMark("Second half", half, frames * aac.FRAME)]
+    book = package.assemble_m4b(
+        [frame * frames], sample_rate=RATE, marks=marks, metadata=METADATA, dest=tmp_path / "long.m4b"
+    )
+    moov = _moov(book)
+    audio = next(body for kind, body in _boxes(moov) if kind == b"trak")
+    for box in (_find(moov, b"mvhd"), _find(audio, b"tkhd"), _find(audio, b"mdia", b"mdhd")):
+        assert box[0] == 1
+    seconds = frames * aac.FRAME / RATE
+    found = read_back(book)
+    assert found.duration == pytest.approx(seconds, abs=0.01)
+    assert MP4(book).info.length == pytest.approx(seconds, abs=0.01)
+    assert [title for title, _ in found.quicktime_chapters] == ["First half", "Second half"]
+    assert [start for _, start in found.nero_chapters] == pytest.approx([0, half / RATE], abs=0.001)
+    proc = run([tools.ffmpeg(), "-v", "error", "-i", book, "-f", "ffmetadata", "-"], what="reading chapters")
+    text = proc.stdout.decode("utf-8")
+    assert text.count("[CHAPTER]") == 2, text
+    probe = subprocess.run([tools.ffmpeg(), "-hide_banner", "-i", book], capture_output=True, check=False)
+    shown = re.search(r"Duration: (\d+):(\d\d):([\d.]+)", probe.stderr.decode("utf-8", "replace"))
+    assert shown, probe.stderr
+    assert int(shown[1]) * 3600 + int(shown[2]) * 60 + float(shown[3]) == pytest.approx(seconds, abs=0.05)
 
 
 def test_more_chapters_than_nero_holds(tmp_path, segments):
