@@ -21,7 +21,6 @@ import dataclasses
 import errno
 import json
 import logging
-import multiprocessing
 import os
 import queue
 import tempfile
@@ -129,13 +128,17 @@ class LocalWorkers:
     def _new(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
             self.workers,
-            mp_context=multiprocessing.get_context("forkserver"),
+            mp_context=render.pool_context(),
             initializer=render.init_pool_worker,
             initargs=(render.our_environment(),),
         )
 
     def submit(self, unit: render.Unit, *, priority: int):
-        future = self._pool.submit(render.render_unit, unit)
+        try:
+            future = self._pool.submit(render.render_unit, unit)
+        except BrokenProcessPool:  # a worker died since the last result was read: a new pool, now
+            self._restart()
+            future = self._pool.submit(render.render_unit, unit)
         future.generation = self.generation  # type: ignore[attr-defined]
         return future
 
@@ -149,9 +152,12 @@ class LocalWorkers:
     def recover(self, future) -> None:
         """A worker died, which breaks the whole pool: start a new one (once per breakage)."""
         if getattr(future, "generation", -1) == self.generation:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self.generation += 1
-            self._pool = self._new()
+            self._restart()
+
+    def _restart(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self.generation += 1
+        self._pool = self._new()
 
     def check(self, unit: render.Unit) -> list[str]:
         return []

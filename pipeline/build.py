@@ -19,6 +19,7 @@ from pathlib import Path
 import filelock
 
 from . import __version__, tools
+from .audio import render
 from .audio import timeline as sentence_timeline
 from .audio.cache import Cache, default_root, key
 from .audio.render import (
@@ -180,8 +181,10 @@ def prepare(
         report.note(f"{drafted} names drafted; `audiobook lexicon draft` to review them")
 
     encoder = Encoder(bitrate=options.bitrate, coder=options.aac_coder)
-    gain = calibrated_gain(engine, cache)  # before the worker pool starts: it synthesizes in this process
     identity = engine.identity()
+    if _mostly_new(scripts, identity, cache):
+        render.warm_up()  # the workers' server imports while this process calibrates and keys the book
+    gain = calibrated_gain(engine, cache)  # before the worker pool starts: it synthesizes in this process
     jobs = plan(scripts, identity=identity, gain=gain, encoder=encoder)
     art, cover_key = _cover(meta, cache, own=book.cover_image, source=book.files[0] if book.files else None)
     return Prepared(
@@ -203,6 +206,18 @@ def prepare(
         engine=engine,
         draft_keys=tuple(draft_keys),
     )
+
+
+def _mostly_new(scripts: tuple[ChapterScript, ...], identity: str, cache: Cache) -> bool:
+    """Whether more sentences than a small change are missing from the cache (so workers will be needed)."""
+    missing = 0
+    for script in scripts:
+        for line in script.lines:
+            if not cache.contains("sentences", render.sentence_key(identity, line.spoken, line.pieces)):
+                missing += 1
+                if missing > render.SMALL_CHANGE:
+                    return True
+    return False
 
 
 def override_metadata(meta: Metadata, values: dict[str, str]) -> Metadata:
