@@ -151,9 +151,6 @@ def prepare(
         book = replace(book, metadata=override_metadata(book.metadata, dict(options.overrides)))
     lexicon_file = source.lexicon_path(options.source, options.lexicon)
     lexicon = Lexicon.load(lexicon_file) if lexicon_file else Lexicon.empty()
-    drafted, draft_keys = 0, []
-    if options.draft:
-        lexicon, drafted, draft_keys = with_drafts(book, lexicon, cache)
     voice = options.voice or book.metadata.voice
     rate = options.rate or book.metadata.rate
     # Made here only to name the voice and key the cache: the workers synthesize, each with its own engine.
@@ -163,6 +160,13 @@ def prepare(
         engines[asked] = make_engine(options.engine, voice=voice, rate=rate)
     engine = engines[asked]
     spec = EngineSpec(engine.NAME, voice=voice, rate=rate)
+    # A voice heard for the first time is calibrated in another process while this one narrates the book.
+    calibration = (
+        None if render.known_gain(engine, cache) is not None else render.Calibration(spec, engine, cache)
+    )
+    drafted, draft_keys = 0, []
+    if options.draft:
+        lexicon, drafted, draft_keys = with_drafts(book, lexicon, cache)
     meta = book.metadata if book.metadata.narrator else replace(book.metadata, narrator=_narrator(engine))
     scripts = narrate(book, lexicon=lexicon, notation=engine.NOTATION)
     if not scripts:
@@ -183,8 +187,8 @@ def prepare(
     encoder = Encoder(bitrate=options.bitrate, coder=options.aac_coder)
     identity = engine.identity()
     if _mostly_new(scripts, identity, cache):
-        render.warm_up()  # the workers' server imports while this process calibrates and keys the book
-    gain = calibrated_gain(engine, cache)  # before the worker pool starts: it synthesizes in this process
+        render.warm_up()  # the workers' server imports while this process keys the book
+    gain = calibration.gain() if calibration else calibrated_gain(engine, cache)
     jobs = plan(scripts, identity=identity, gain=gain, encoder=encoder)
     art, cover_key = _cover(meta, cache, own=book.cover_image, source=book.files[0] if book.files else None)
     return Prepared(

@@ -17,6 +17,7 @@ the median of N rounds (3 unless told; every round starts from a fresh copy and 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import re
@@ -118,10 +119,10 @@ def floor(text: str, work: Path, *, bitrate: str, coder: str) -> dict[str, float
 
 
 # --- builds ---------------------------------------------------------------------------------------------
-def build(book: Path, out: Path, cache: Path) -> dict[str, float]:
+def build(book: Path, out: Path, cache: Path, *, engine: str = "espeak") -> dict[str, float]:
     env = {**os.environ, "AUDIOBOOK_CACHE": str(cache)}
     seconds, peak, err = timed(
-        [sys.executable, "-m", "pipeline", "build", str(book), "-o", str(out)], env=env
+        [sys.executable, "-m", "pipeline", "build", str(book), "-o", str(out), "--engine", engine], env=env
     )
     summary = next((line for line in err.splitlines() if "synthesized" in line or "up to date" in line), "")
     return {"seconds": seconds, "peak_mb": peak / 1e6, "summary": summary.strip()}
@@ -185,6 +186,41 @@ def codecs(work: Path, wav: Path, *, bitrate: str) -> dict[str, dict[str, float]
     return results
 
 
+def piper(work: Path) -> dict[str, float]:
+    """A cold Piper build of the first book against one bare Piper process (piper-tts's own PiperVoice, its
+    default onnxruntime threads) synthesizing the same spoken lines (tests/eval_engines.py --bare)."""
+    book = work / "piper" / "script"
+    shutil.copytree(ROOT / "script", book)
+    shutil.copy(ROOT / "pronunciations.yaml", book / "pronunciations.yaml")
+    cold = build(book, work / "piper" / "output", work / "piper" / "cache", engine="piper")
+    bare_s, bare_mem, _ = timed(
+        [sys.executable, str(ROOT / "tests" / "eval_engines.py"), "--bare", str(book)]
+    )
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pipeline.m4b import mp4read; print(mp4read.movie_duration(sys.argv[1]))",
+            str(next((work / "piper" / "output").glob("*.m4b"))),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    audio = float(out.stdout)
+    return {
+        "cold_s": cold["seconds"],
+        "cold_peak_mb": cold["peak_mb"],
+        "bare_s": bare_s,
+        "bare_peak_mb": bare_mem / 1e6,
+        "audio_s": audio,
+        "cold_realtime_factor": audio / cold["seconds"],
+        "bare_realtime_factor": audio / bare_s,
+        "cold/bare": cold["seconds"] / bare_s,
+    }
+
+
 def _median(values: list[dict]) -> dict:
     """Each numeric field's median over the rounds, with every round's value beside it."""
     merged: dict[str, object] = {}
@@ -203,6 +239,12 @@ def main() -> int:
     parser.add_argument("--war-and-peace", type=Path, help="also time a cold build of this book")
     parser.add_argument("--skip-codecs", action="store_true", help="skip the AAC coder comparison")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    parser.add_argument(
+        "--piper",
+        choices=("auto", "yes", "no"),
+        default="auto",
+        help="also time a cold Piper build against bare Piper, once (auto: when the piper extra is installed)",
+    )
     args = parser.parse_args()
     bitrate, coder = "64k", "fast"
     figures: dict[str, object] = {}
@@ -245,6 +287,11 @@ def main() -> int:
             "one_word/cold": figures["one_word"]["seconds"] / cold,
             "one_entry/cold": figures["one_entry"]["seconds"] / cold,
         }
+        has_piper = importlib.util.find_spec("piper") is not None
+        if args.piper == "yes" or (args.piper == "auto" and has_piper):
+            record("piper", piper(work))
+        elif args.piper == "auto":
+            print("piper: skipped (not installed: pip install -e '.[piper]')", file=sys.stderr)
         if not args.skip_codecs:
             record("codecs", codecs(work, work / "round-1" / "floor.wav", bitrate=bitrate))
         if args.war_and_peace:

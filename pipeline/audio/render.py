@@ -172,15 +172,26 @@ def cached(cache: Cache, segment: SegmentJob) -> SegmentInfo | None:
     return SegmentInfo.from_json(cache.get_json("chapters", segment.key))
 
 
+def _calibration_key(engine: Engine) -> str:
+    return key("calibration", engine.identity(), AUDIO_SETTINGS, REFERENCE)
+
+
+def known_gain(engine: Engine, cache: Cache) -> float | None:
+    """The voice's calibrated gain if the cache remembers it."""
+    known = cache.get_json("calibration", _calibration_key(engine))
+    return float(known) if isinstance(known, (int, float)) else None
+
+
 def calibrated_gain(engine: Engine, cache: Cache) -> float:
     """The voice's gain to -18 LUFS after limiting, measured once on REFERENCE and remembered in the cache.
 
-    Call it before starting worker processes: it synthesizes in this one.
+    It synthesizes in this process: call it before this process starts worker pools of its own, or in a
+    process of the pool's server (`Calibration`).
     """
-    calibration_key = key("calibration", engine.identity(), AUDIO_SETTINGS, REFERENCE)
-    known = cache.get_json("calibration", calibration_key)
-    if isinstance(known, (int, float)):
-        return float(known)
+    known = known_gain(engine, cache)
+    if known is not None:
+        return known
+    calibration_key = _calibration_key(engine)
     pieces: list[bytes | level.Pause] = []
     for sentence in normalise.sentences(REFERENCE):
         pcm = level.trim(engine.synthesize(sentence.spoken), sample_rate=engine.sample_rate)
@@ -465,6 +476,29 @@ def warm_up() -> None:
     from multiprocessing import forkserver
 
     forkserver.ensure_running()
+
+
+def _calibrate(spec: EngineSpec, cache_root: str, environment: dict[str, str]) -> None:
+    _init_worker(spec, cache_root, environment)
+    assert _engine is not None and _cache is not None
+    calibrated_gain(_engine, _cache)
+
+
+class Calibration:
+    """A voice's first calibration, measured in a process of its own while this one reads the book (about a
+    second of synthesis and loudness passes that a cold build would otherwise wait for); `gain()` waits."""
+
+    def __init__(self, spec: EngineSpec, engine: Engine, cache: Cache) -> None:
+        self.engine, self.cache = engine, cache
+        self.process = pool_context().Process(
+            target=_calibrate, args=(spec, str(cache.root), our_environment()), daemon=True
+        )
+        self.process.start()
+
+    def gain(self) -> float:
+        self.process.join()
+        # Measured there and remembered in the cache; measured here if that process failed.
+        return calibrated_gain(self.engine, self.cache)
 
 
 def pieces(jobs: tuple[ChapterJob, ...], cache: Cache, *, workers: int) -> list[ChapterJob]:
