@@ -12,6 +12,7 @@ from __future__ import annotations
 import array
 import ctypes
 import functools
+import hashlib
 import json
 import logging
 import os
@@ -19,6 +20,7 @@ import sys
 import threading
 from dataclasses import dataclass
 from importlib import metadata
+from pathlib import Path
 from types import ModuleType
 from typing import ClassVar
 
@@ -113,10 +115,46 @@ def _select(espeak: ModuleType, identifier: str, rate: int) -> None:
 
 
 def version() -> str:
+    """The versions that decide the audio: pyttsx3's and espeakng-loader's (whose wheel holds the library
+    and its data); and, when AUDIOBOOK_ESPEAK_LIBRARY or _DATA point elsewhere at files that differ from the
+    wheel's, a digest of those files, so another build of eSpeak NG never shares this one's cache keys."""
     try:
-        return f"pyttsx3-{metadata.version('pyttsx3')}+espeakng-loader-{metadata.version('espeakng-loader')}"
+        base = f"pyttsx3-{metadata.version('pyttsx3')}+espeakng-loader-{metadata.version('espeakng-loader')}"
     except metadata.PackageNotFoundError:
-        return "unknown"
+        base = "unknown"
+    if not (os.environ.get("AUDIOBOOK_ESPEAK_LIBRARY") or os.environ.get("AUDIOBOOK_ESPEAK_DATA")):
+        return base  # the wheel's own library and data
+    lib, data = tools.espeak_paths()
+    own = _files_digest(str(lib), str(data))  # read once per process: about 0.4 s for all the data
+    if own == _wheel_digest():
+        return base
+    return f"{base}+own-{own}"
+
+
+_DATA_FILES = ("phondata", "phonindex", "phontab", "intonations")
+
+
+@functools.cache
+def _files_digest(lib: str, data: str) -> str:
+    """A digest of the library and the data that shape speech (phonemes, intonation, every dictionary)."""
+    digest = hashlib.blake2b(digest_size=8)
+    files = [Path(lib)] + [Path(data) / name for name in _DATA_FILES]
+    files += sorted(Path(data).glob("*_dict"))
+    for path in files:
+        digest.update(path.name.encode() + b"\0")
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(b"(missing)")
+    return digest.hexdigest()
+
+
+def _wheel_digest() -> str | None:
+    try:
+        import espeakng_loader
+    except ImportError:
+        return None
+    return _files_digest(str(espeakng_loader.get_library_path()), str(espeakng_loader.get_data_path()))
 
 
 @dataclass

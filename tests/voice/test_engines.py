@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pipeline.errors import InputError
@@ -84,3 +86,38 @@ def test_espeak_reads_a_piece_with_the_voice_of_its_language():
     assert english.voice_for("xx-unknown") == english.voice_for(
         None
     )  # none installed: our own, with a warning
+
+
+def _data_copy(tmp_path, *, change: str | None = None):
+    """eSpeak NG's data as another install would hold it: links to the wheel's files, one of them changed."""
+    import espeakng_loader
+
+    source = Path(espeakng_loader.get_data_path())
+    copy = tmp_path / "espeak-ng-data"
+    copy.mkdir(parents=True)
+    for entry in source.iterdir():
+        if entry.name == change:
+            (copy / entry.name).write_bytes(entry.read_bytes() + b"\0")
+        else:
+            (copy / entry.name).symlink_to(entry)
+    return copy
+
+
+def test_another_espeak_ng_build_gets_another_identity(tmp_path, monkeypatch):
+    """The identity keys the cache: files that differ from the wheel's (AUDIOBOOK_ESPEAK_DATA/_LIBRARY) must
+    give another one, so a worker with its own eSpeak NG never stores audio under this one's keys; the
+    wheel's own files named by the variables keep the usual identity."""
+    from pipeline import tools
+    from pipeline.voice import espeak
+
+    usual = espeak.version()
+    monkeypatch.setenv("AUDIOBOOK_ESPEAK_DATA", str(_data_copy(tmp_path / "same")))
+    tools.espeak_paths.cache_clear()
+    assert espeak.version() == usual
+    monkeypatch.setenv("AUDIOBOOK_ESPEAK_DATA", str(_data_copy(tmp_path / "other", change="en_dict")))
+    tools.espeak_paths.cache_clear()
+    other = espeak.version()
+    assert other != usual and other.startswith(usual + "+own-")
+    monkeypatch.delenv("AUDIOBOOK_ESPEAK_DATA")
+    tools.espeak_paths.cache_clear()
+    assert espeak.version() == usual
