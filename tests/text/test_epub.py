@@ -498,10 +498,3 @@ def test_alt_text_in_book_yaml_must_be_true_or_false(good, tmp_path):
     with pytest.raises(ConfigError) as caught:
         source.load(folder)
     assert "book.yaml:1" in str(caught.value)
-
-
-def test_lint_says_it_reads_text_manuscripts_not_epubs(good, capsys):
-    from pipeline.cli import main
-
-    assert main(["lint", str(good)]) == 2
-    assert "does not read EPUBs" in capsys.readouterr().err
