@@ -42,9 +42,13 @@ def make_epub(
     toc: list | None = None,
     cover: bytes | None = None,
     version: int = 3,
+    guide: Sequence[tuple[str, str]] = (),
+    landmarks: bool = True,
+    opf_guide: bool = True,
 ) -> Path:
     """Write an EPUB of `docs` in that reading order. `toc` is ebooklib's nested table of contents; by
-    default every doc with `in_toc` is one flat entry."""
+    default every doc with `in_toc` is one flat entry. `guide` is (type, doc name) pairs, written as the
+    OPF's EPUB 2 guide (if `opf_guide`) and as the EPUB 3 landmarks nav (if `landmarks`), same types."""
     book = epub.EpubBook()
     book.set_identifier(identifier)
     book.set_title(title)
@@ -68,10 +72,13 @@ def make_epub(
         if toc is not None
         else [epub.Link(d.name, d.title, f"toc-{i}") for i, d in enumerate(docs) if d.in_toc]
     )
+    book.guide = [{"type": kind, "href": name, "title": kind} for kind, name in guide]
     book.add_item(epub.EpubNcx())
     book.add_item(epub.EpubNav())
     book.spine = items
-    epub.write_epub(str(path), book, {"epub3_pages": False})
+    epub.write_epub(
+        str(path), book, {"epub3_pages": False, "epub3_landmark": landmarks, "epub2_guide": opf_guide}
+    )
     changes: dict[str, bytes | None] = {}
     with zipfile.ZipFile(path) as archive:
         for doc in docs:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ToolError
-from ..model import ChapterMark, Metadata
+from ..model import ChapterKind, ChapterMark, Metadata
 from ..speech.narration import ChapterScript
 from .aac import FRAME
 from .render import ChapterJob, Renderer, SegmentInfo, cached
@@ -36,6 +36,7 @@ class TimedChapter:
     region: tuple[int, int]  # the samples this chapter's segments occupy, priming frames included
     sentences: tuple[TimedSentence, ...]
     job: ChapterJob
+    kind: ChapterKind = ChapterKind.BODY  # the opening credits, a chapter of the body, or the notes
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ def timed_chapters(
                 (region_start, position),
                 tuple(sentences),
                 job,
+                script.kind,
             )
         )
     return tuple(chapters)

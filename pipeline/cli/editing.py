@@ -11,9 +11,8 @@ from .args import build_options, engine_args, lexicon_for, source_arg, whole
 
 def _cmd_lint(args: argparse.Namespace) -> int:
     from ..editing import lint
-    from ..text import manuscript
 
-    findings = lint.lint(manuscript.manuscript_files(args.source), lexicon=lexicon_for(args))
+    findings = lint.lint_source(args.source, lexicon=lexicon_for(args))
     print(lint.render(findings))
     return 1 if findings else 0
 

@@ -135,6 +135,11 @@ class Checker:
         self.others: dict[str, list[Where]] = defaultdict(list)  # capitalised words in no list or lexicon
         self.misspelt: dict[str, tuple[str, list[Where]]] = {}  # as written -> (suggestion, uses)
         self.near: dict[str, Entry | None] = {}
+        self.order: dict[Path, int] = {}  # the files (an EPUB's members) in reading order, as they come
+
+    def place(self, where: Where) -> tuple[int, str, int]:
+        """Where a use stands in the book: file in reading order, then line."""
+        return (self.order.get(where.path, len(self.order)), where.path.as_posix(), where.line)
 
     def is_word(self, word: str) -> bool:
         """Is this piece a word in its own right (so two of them side by side are not a split word)?"""
@@ -145,6 +150,7 @@ class Checker:
         return count >= _TWO_LETTER_WORD if len(folded) == 2 else count > _FLOOR
 
     def file(self, path: Path, lines: Sequence[str], start: int, end: int) -> None:
+        self.order.setdefault(path, len(self.order))
         paragraph: list[int] = []
         paragraphs: list[list[int]] = []
         for index in range(start, end):
@@ -160,8 +166,19 @@ class Checker:
             following = texts[number + 1] if number + 1 < len(texts) else ""
             self.paragraph(path, indexes, texts[number], following, lines)
 
+    def block(self, where: Where, text: str, following: str) -> None:
+        """One paragraph as a reader found it (an EPUB's): its text on one line, at its element's line."""
+        self.order.setdefault(where.path, len(self.order))
+        index = max(where.line, 1) - 1
+        self.paragraph(where.path, [index], text, following, {index: text})
+
     def paragraph(
-        self, path: Path, indexes: list[int], text: str, following: str, lines: Sequence[str]
+        self,
+        path: Path,
+        indexes: list[int],
+        text: str,
+        following: str,
+        lines: Sequence[str] | Mapping[int, str],
     ) -> None:
         starts = [0]
         for index in indexes[:-1]:
@@ -337,12 +354,10 @@ class Checker:
             self.findings.append(Finding(uses[0], MISSPELT, stem, hint + also))
         for name, uses in self.name_uses.items():
             if len(uses) > 1:
-                self.findings.append(_inconsistent(uses, f"the lexicon's name is {name}"))
+                self.findings.append(_inconsistent(uses, f"the lexicon's name is {name}", self.place))
         for group in _similar_groups(self.others):
-            self.findings.append(_inconsistent(group, "these look like one name"))
-        return tuple(
-            sorted(self.findings, key=lambda f: (str(f.where.path), f.where.line, KINDS.index(f.kind)))
-        )
+            self.findings.append(_inconsistent(group, "these look like one name", self.place))
+        return tuple(sorted(self.findings, key=lambda f: (*self.place(f.where), KINDS.index(f.kind))))
 
 
 def _excerpt(text: str, pos: int, width: int = 30) -> str:
@@ -350,9 +365,11 @@ def _excerpt(text: str, pos: int, width: int = 30) -> str:
     return ("…" if start else "") + " ".join(text[start:end].split()) + ("…" if end < len(text) else "")
 
 
-def _inconsistent(uses: Mapping[str, list[Where]], why: str) -> Finding:
+def _inconsistent(
+    uses: Mapping[str, list[Where]], why: str, place: Callable[[Where], tuple[int, str, int]]
+) -> Finding:
     """One finding naming every variant and its lines, placed where the second variant first appears."""
-    variants = sorted(uses.items(), key=lambda kv: (kv[1][0].path.as_posix(), kv[1][0].line))
+    variants = sorted(uses.items(), key=lambda kv: place(kv[1][0]))
     where = variants[1][1][0]
     text = " / ".join(f"{written} ({', '.join(_lines(uses_))})" for written, uses_ in variants)
     return Finding(where, INCONSISTENT, text, f"{why}: choose one spelling and use it throughout")

@@ -2,7 +2,9 @@
 while it is heard (read-along, as DAISY talking books do it).
 
 `<name>.epub` holds one XHTML document per chapter (its title as a heading if the title is spoken, its
-paragraphs, each sentence a `<span id>`), the cover, the navigation, and per chapter a SMIL file (one `<par>`
+paragraphs, each sentence a `<span id>`; the opening credits as the title page, epub:type "titlepage" and
+named so in the landmarks, as an EPUB reader, ours included, knows a title page), the cover, the
+navigation, and per chapter a SMIL file (one `<par>`
 per sentence: the sentence's text and its clip of audio) and the chapter's audio: the cached AAC, exactly as
 the M4B holds it, in an M4A of its own (never encoded again). The clips come from the same timeline as the
 chapter transcripts (each chapter's audio starts at its region, see audio/timeline.py): a clip begins where
@@ -30,13 +32,13 @@ from ..audio.timeline import BuiltBook, TimedChapter
 from ..files import work_folder
 from ..m4b import mp4write
 from ..m4b.package import narrator_credit
-from ..model import ChapterMark
+from ..model import ChapterKind, ChapterMark
 from ..progress import Reporter
 from .common import book_key, cover_mime, cover_suffix, title_of
 
 log = logging.getLogger(__name__)
 
-EPUB_FORMAT = "epub3-media-overlays-1"
+EPUB_FORMAT = "epub3-media-overlays-2"
 ACTIVE_CLASS = "-epub-media-overlay-active"
 _COMMENT = b"audiobook-pipeline "
 _DATE = (1980, 1, 1, 0, 0, 0)  # every member's time: the same input gives the same bytes
@@ -164,7 +166,7 @@ def chapter_smil(book: BuiltBook, chapter: TimedChapter) -> tuple[str, int]:
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<smil xmlns="http://www.w3.org/ns/SMIL" xmlns:epub="http://www.idpf.org/2007/ops" version="3.0">\n'
         "  <body>\n"
-        f'   <seq id="seq1" epub:textref="{stem}.xhtml#{stem}" epub:type="chapter">\n'
+        f'   <seq id="seq1" epub:textref="{stem}.xhtml#{stem}" epub:type="{_section(chapter)}">\n'
         f"{body}\n"
         "   </seq>\n"
         "  </body>\n"
@@ -195,7 +197,12 @@ def chapter_xhtml(book: BuiltBook, chapter: TimedChapter) -> str:
         paragraph.append(span)
     if paragraph:
         lines.append(f"    <p>{' '.join(paragraph)}</p>")
-    return _xhtml(book, title_of(chapter), "\n".join(lines), section="chapter", id=_stem(chapter))
+    return _xhtml(book, title_of(chapter), "\n".join(lines), section=_section(chapter), id=_stem(chapter))
+
+
+def _section(chapter: TimedChapter) -> str:
+    """What the chapter's document is, in EPUB's structural semantics: the opening credits are the title page."""
+    return "titlepage" if chapter.kind is ChapterKind.OPENING else "chapter"
 
 
 def _xhtml(book: BuiltBook, title: str, body: str, *, section: str, id: str = "cover") -> str:
@@ -221,6 +228,19 @@ def _nav(book: BuiltBook) -> str:
         f'        <li><a href="{_stem(c)}.xhtml">{escape(title_of(c))}</a></li>' for c in book.chapters
     )
     body = f'  <nav epub:type="toc" id="toc">\n    <h1>Contents</h1>\n    <ol>\n{items}\n    </ol>\n  </nav>'
+    # The landmarks: where the title page is and where the book proper begins, for reading systems (and
+    # for an EPUB reader making this book into an audiobook again: the title page is the opening credits).
+    marks = [("cover", "cover.xhtml", "Cover")]  # (not the nav itself: a landmark must be in the spine)
+    opening = next((c for c in book.chapters if c.kind is ChapterKind.OPENING), None)
+    if opening is not None:
+        marks.append(("titlepage", f"{_stem(opening)}.xhtml", "Title Page"))
+    first = next((c for c in book.chapters if c.kind is not ChapterKind.OPENING), None)
+    if first is not None:
+        marks.append(("bodymatter", f"{_stem(first)}.xhtml", "Start of Content"))
+    links = "\n".join(
+        f'      <li><a epub:type="{kind}" href="{href}">{label}</a></li>' for kind, href, label in marks
+    )
+    body += f'\n  <nav epub:type="landmarks" id="landmarks" hidden="hidden">\n    <ol>\n{links}\n    </ol>\n  </nav>'
     lang = quoteattr(book.metadata.language or "en")
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html>\n'

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..model import Book, Chapter, Piece, Where
+from ..model import Book, Chapter, ChapterKind, Piece, Where
 from . import language, normalise, notes
 from .lexicon import Applied, Lexicon
 
@@ -52,6 +52,7 @@ class ChapterScript:
     lines: tuple[Line, ...]
     lead_in: int
     where: Where
+    kind: ChapterKind = ChapterKind.BODY  # opening credits, body or notes, as the manuscript says
 
     @property
     def sentences(self) -> int:
@@ -186,7 +187,12 @@ def narrate_chapter(
             last.paragraph,
         )
     return ChapterScript(
-        number=number, title=chapter.title, lines=tuple(lines), lead_in=pauses.lead_in, where=chapter.where
+        number=number,
+        title=chapter.title,
+        lines=tuple(lines),
+        lead_in=pauses.lead_in,
+        where=chapter.where,
+        kind=chapter.kind,
     )
 
 

@@ -6,6 +6,12 @@ rank (Volume, Part, Book, Chapter) says what contains what where the navigation 
 What is not read is left out with a reason, as for text: a Project Gutenberg header and licence, tables of
 contents, cover, copyright and licence pages, items outside the reading order. The front matter (the title
 page) is read as the opening credits; the notes are heard once, in the notes chapter.
+
+A title page is front matter however the book marks it: by epub:type (titlepage, halftitlepage; a cover
+page's text when there is no title page), by the landmarks nav or the EPUB 2 guide (title-page), or by a
+first table-of-contents entry named as one ("Title Page", "Opening Credits") or as the book itself ("War and
+Peace", "War and Peace, by Leo Tolstoy"). Listed in the navigation or not, it is not a chapter whose title is
+read aloud: its lines open the book as the text detector's opening credits do.
 """
 
 from __future__ import annotations
@@ -42,6 +48,12 @@ _DROPPED_TYPES = {
     "doc-colophon": "colophon",
     "index": "index",
 }
+# What marks a title page (epub:type, landmarks, the EPUB 2 guide's type): read as the opening credits.
+_TITLE_PAGE_TYPES = frozenset({"titlepage", "halftitlepage", "title-page"})
+_COVER_TYPES = frozenset({"cover", "doc-cover"})
+_TITLE_PAGE_NAME = re.compile(r"(?:half[- ]?)?title(?:[- ]?page)?|(?:opening )?credits", re.IGNORECASE)
+# A first entry named as the book is its title page only if it is no longer than a printed page.
+_TITLE_PAGE_WORDS = 250
 _DROPPED_TITLE = re.compile(
     r"(?:table of )?contents|copyright(?: page)?|colophon|imprint|licen[cs]e|legal notice|cover(?: page)?"
     r"|(?:the )?full project gutenberg licen[cs]e|index",
@@ -67,6 +79,7 @@ class _Entry:
     depth: int
     rank: int = CHAPTER
     notes: bool = False
+    forced: bool = False  # book.yaml's chapters: headings lists it
 
 
 def read_epub(path: Path, *, overrides: ChapterOverrides | None = None, alt_text: bool = False) -> EpubBook:
@@ -112,6 +125,7 @@ def _read(package: Package, overrides: ChapterOverrides, alt_text: bool) -> Epub
     _drop_by_title(entries, blocks, reasons)
     fields = _drop_gutenberg(blocks, reasons, starts)
     _drop_contents_lists(blocks, reasons)
+    _title_pages_to_front(entries, blocks, reasons, package.metadata, overrides)
     dropped = _dropped(blocks, reasons, where)
     chapters = _chapters(entries, blocks, reasons, overrides, where, dropped)
     texts = [note_blocks(item, element, notes, alt_text=alt_text) for item, element, _ in notes.notes]
@@ -158,7 +172,7 @@ def _entries(
                 entries.append(_Entry(heading.text, blocks.index(heading), 0))
     for index, block in enumerate(blocks):
         if block.kind in ("heading", "p") and overrides.forces(block.text):
-            entries.append(_Entry(block.text, index, 0))
+            entries.append(_Entry(block.text, index, 0, forced=True))
     entries.sort(key=lambda e: e.position)  # spine order, whatever order the navigation lists them in
     _rank(entries)
     return entries
@@ -183,9 +197,23 @@ def _rank(entries: list[_Entry]) -> None:
         parents.append(entry)
 
 
+def _has_title_page(blocks: list[Block]) -> bool:
+    return any(block.types & _TITLE_PAGE_TYPES for block in blocks)
+
+
+def _is_title_page(block: Block, titled: bool) -> bool:
+    """The block stands on a title page (or on a cover page, in a book without a title page)."""
+    return bool(block.types & _TITLE_PAGE_TYPES) or (not titled and bool(block.types & _COVER_TYPES))
+
+
 def _drop_by_kind(blocks: list[Block], reasons: list[str | None], linear: dict[str, bool]) -> None:
+    titled = _has_title_page(blocks)
     for index, block in enumerate(blocks):
         kind = next((_DROPPED_TYPES[t] for t in block.types if t in _DROPPED_TYPES), None)
+        if kind == "cover" and not titled and block.kind != "alt" and not block.types & _TITLE_PAGE_TYPES:
+            # A cover that says the title and author in text, in a book with no title page: its lines are
+            # the opening credits (the picture's alt text, "Cover", is not).
+            kind = None
         if kind:
             reasons[index] = kind
         elif not linear.get(block.item, True) and block.kind != "note":
@@ -195,15 +223,69 @@ def _drop_by_kind(blocks: list[Block], reasons: list[str | None], linear: dict[s
 def _drop_by_title(entries: list[_Entry], blocks: list[Block], reasons: list[str | None]) -> None:
     """Entries named like a contents list, copyright or licence page: their text is not read."""
     kept = []
+    titled = _has_title_page(blocks)
     for k, entry in enumerate(entries):
-        if not _DROPPED_TITLE.fullmatch(entry.title.strip(" .:")):
-            kept.append(entry)
+        first = blocks[entry.position] if entry.position < len(blocks) else None
+        cover = first is not None and reasons[entry.position] is None and _is_title_page(first, titled)
+        if cover or not _DROPPED_TITLE.fullmatch(entry.title.strip(" .:")):
+            kept.append(entry)  # a cover page that is the book's title page is read as one
             continue
         end = entries[k + 1].position if k + 1 < len(entries) else len(blocks)
         for index in range(entry.position, end):
             if blocks[index].kind != "note":
                 reasons[index] = reasons[index] or f"{entry.title} page"
     entries[:] = kept
+
+
+def _names_the_book(title: str, metadata: dict[str, str], overrides: ChapterOverrides) -> bool:
+    """An entry titled as a title page, as the opening credits, or as the book itself (with its author)."""
+
+    def words(text: str) -> str:
+        return " ".join(re.findall(r"\w+", text.casefold()))
+
+    name = words(title)
+    if not name:
+        return False
+    if _TITLE_PAGE_NAME.fullmatch(title.strip(" .:")) or name == words(overrides.opening_title):
+        return True
+    book = words(metadata.get("title", ""))
+    if not book or not name.startswith(book):
+        return False
+    rest = name[len(book) :].strip()
+    author = words(metadata.get("author", ""))
+    return not rest or (bool(author) and rest in (author, f"by {author}"))
+
+
+def _title_pages_to_front(
+    entries: list[_Entry],
+    blocks: list[Block],
+    reasons: list[str | None],
+    metadata: dict[str, str],
+    overrides: ChapterOverrides,
+) -> None:
+    """The entries at the start of the book that are its title page are not chapters: their text is front
+    matter, read as the opening credits. A title page the book marks as one (epub:type, landmarks, guide)
+    counts; so does a first entry named as one or as the book, if it is short and the book goes on after it."""
+    titled = _has_title_page(blocks)
+    while entries and not entries[0].forced:
+        entry = entries[0]
+        end = entries[1].position if len(entries) > 1 else len(blocks)
+        read = [blocks[i] for i in range(entry.position, end) if reasons[i] is None and blocks[i].text]
+        marked = entry.position < len(blocks) and _is_title_page(blocks[entry.position], titled)
+        later = any(
+            reasons[i] is None and blocks[i].text and blocks[i].kind != "note"
+            for i in range(end, len(blocks))
+        )
+        named = (
+            len(entries) > 1
+            and later
+            and _names_the_book(entry.title, metadata, overrides)
+            and sum(len(b.text.split()) for b in read) <= _TITLE_PAGE_WORDS
+        )
+        if not (marked or named):
+            return
+        log.info("%s is the title page: read as the opening credits", entry.title)
+        del entries[0]
 
 
 def _drop_gutenberg(blocks: list[Block], reasons: list[str | None], starts: dict[str, int]) -> dict[str, str]:

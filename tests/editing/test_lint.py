@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import re
+import zipfile
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from pipeline.cli import main
 from pipeline.editing import lint
 from pipeline.model import Where
 from pipeline.speech.lexicon import Entry, Lexicon
+from pipeline.text import source
 from tests.conftest import ROOT
+from tests.epubs import Doc, make_epub
+from tests.text.test_epub_round_trip import as_epub
 
 BOOK = ROOT / "script" / "on-the-kirov-assassination.txt"
 CORPUS = ROOT.parent / "shared" / "corpus" / "war-and-peace.txt"
@@ -208,6 +214,85 @@ def test_finding_str_and_render() -> None:
         "3 findings: 1 split word, 2 doubled words",
     ]
     assert lint.render(()) == "no findings"
+
+
+# --- EPUBs ---------------------------------------------------------------------------------------------
+
+PROSE = "It was a bright cold day in April, and the clocks were striking thirteen as he came in."
+
+
+def _line_of(epub: Path, member: str, text: str) -> int:
+    """The line of the member's XHTML on which `text` stands (what an editor opening it would see)."""
+    lines = zipfile.ZipFile(epub).read(member).decode().split("\n")
+    return next(n for n, line in enumerate(lines, 1) if text in line)
+
+
+def test_lint_reads_an_epub_as_build_does_and_names_the_member_and_line(tmp_path, capsys) -> None:
+    folder = tmp_path / "book"
+    folder.mkdir()
+    body = (
+        "<h1>Chapter 2</h1>\n<p>He walked on.</p>\n"
+        "<p>They gave in, but in a much m ore decisive manner.</p>\n"
+        '<p>Then he saw <img src="x.png" alt="the the harbour"/> below.</p>\n'
+        "<p>He said, \u201cNothing more of the the matter.</p>"
+    )
+    epub = make_epub(
+        folder / "story.epub",
+        [
+            Doc("one.xhtml", "Chapter 1", f"<h1>Chapter 1</h1><p>{PROSE}</p>"),
+            Doc("two.xhtml", "Chapter 2", body),
+            # Not read, so not linted: a copyright page.
+            Doc(
+                "copy.xhtml",
+                "Rights",
+                "<p>All all rights reserved.</p>",
+                in_toc=False,
+                epub_type="copyright-page",
+            ),
+        ],
+    )
+    member = f"{epub}/EPUB/two.xhtml"
+    split = _line_of(epub, "EPUB/two.xhtml", "m ore")
+    doubled = _line_of(epub, "EPUB/two.xhtml", "of the the matter")
+    assert main(["lint", str(folder)]) == 1
+    out = capsys.readouterr().out
+    assert f"{member}:{split}: 'm ore' — join it: more" in out
+    assert f"{member}:{doubled}: 'the the' — delete one 'the'" in out
+    assert re.search(rf"{re.escape(member)}:{doubled}: '[^']*“Nothing more[^']*' — '“' is not closed", out)
+    assert "All all" not in out and "harbour" not in out  # not read: not linted
+    # book.yaml applies as it does to the build: with alt_text, the image's words are read, and linted.
+    (folder / "book.yaml").write_text("alt_text: true\n", encoding="utf-8")
+    found = lint.lint_source(folder)
+    picture = _line_of(epub, "EPUB/two.xhtml", "harbour")
+    assert (Where(Path(member), picture), lint.DOUBLED, "the the") in [
+        (f.where, f.kind, f.text) for f in found
+    ]
+    # The .epub itself, and a list of files holding it, are linted the same way.
+    assert main(["lint", str(epub)]) == 1 and f"{member}:{split}: 'm ore'" in capsys.readouterr().out
+    assert [(f.where, f.kind) for f in lint.lint([epub])] == [
+        (Where(Path(member), split), lint.SPLIT),
+        (Where(Path(member), doubled), lint.DOUBLED),
+        (Where(Path(member), doubled), lint.QUOTES),
+    ]
+
+
+def test_the_first_book_as_an_epub_has_the_findings_of_its_text(tmp_path) -> None:
+    text = source.load(ROOT / "script").book
+    meta = text.metadata
+    epub = as_epub(text.chapters, tmp_path / "book.epub", title=meta.title, author=meta.author)
+    lexicon = Lexicon.load(ROOT / "pronunciations.yaml")
+
+    def found(source_: Path) -> list[tuple[str, str]]:
+        # An inconsistent spelling lists its lines, which differ; its variants do not.
+        return sorted(
+            (f.kind, re.sub(r" \([^)]*\)", "", f.text) if f.kind == lint.INCONSISTENT else f.text)
+            for f in lint.lint_source(source_, lexicon=lexicon)
+        )
+
+    from_epub = lint.lint_source(epub, lexicon=lexicon)
+    assert found(epub) == found(ROOT / "script")
+    members = {str(f.where.path).removeprefix(f"{epub}/") for f in from_epub}
+    assert "EPUB/notes.xhtml" in members and all(m.startswith("EPUB/") for m in members)
 
 
 # --- the real books --------------------------------------------------------------------------------

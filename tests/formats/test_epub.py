@@ -26,6 +26,7 @@ from tests.conftest import BOOK, NAME, write_manuscript
 OPF = "{http://www.idpf.org/2007/opf}"
 SMIL = "{http://www.w3.org/ns/SMIL}"
 XHTML = "{http://www.w3.org/1999/xhtml}"
+OPS = "{http://www.idpf.org/2007/ops}"
 FORMATS = frozenset({"m4b", "epub", "vtt"})
 
 
@@ -164,11 +165,20 @@ def test_the_package_declares_the_overlays_durations_narrator_and_highlight(buil
             b"\xff\xd8\xff\xe1",
         )
         nav = next(i for i in opf.iter(f"{OPF}item") if "nav" in (i.get("properties") or "").split())
-        labels = [
-            "".join(a.itertext())
-            for a in ET.fromstring(archive.read(f"{base}/{nav.get('href')}")).iter(f"{XHTML}a")
-        ]
+        navs = {
+            n.get(f"{OPS}type"): n
+            for n in ET.fromstring(archive.read(f"{base}/{nav.get('href')}")).iter(f"{XHTML}nav")
+        }
+        labels = ["".join(a.itertext()) for a in navs["toc"].iter(f"{XHTML}a")]
         assert labels == ["Chapter I. The Beginning", "Chapter II. The Middle", "Chapter III. The End"]
+        # The landmarks: the cover, and where the book begins (this one has no opening credits: its two
+        # title lines open Chapter I).
+        landmarks = {a.get(f"{OPS}type"): a.get("href") for a in navs["landmarks"].iter(f"{XHTML}a")}
+        first = next(i for i in opf.iter(f"{OPF}itemref"))
+        items = {i.get("id"): i.get("href") for i in opf.iter(f"{OPF}item")}
+        assert landmarks["cover"] == items[first.get("idref")]
+        assert landmarks["bodymatter"] == items[list(opf.iter(f"{OPF}itemref"))[1].get("idref")]
+        assert "titlepage" not in landmarks
         audio = {i.get("media-type") for i in opf.iter(f"{OPF}item") if i.get("href").endswith(".m4a")}
         assert audio == {"audio/mp4"}
 

@@ -144,6 +144,78 @@ def test_front_and_back_matter_are_treated_as_the_text_detector_treats_them(tmp_
     assert not book.chapters[0].speak_title
 
 
+# Credits long enough to pass for prose: a title page listed in the table of contents is still no chapter.
+CREDITS = (
+    "The Tiny Test Book",
+    "by Ada Example",
+    "Translated from the French by Tran Slator, with an introduction and notes by the same hand, for this edition.",
+    "First published by the Example Press, London.",
+)
+
+
+@pytest.mark.parametrize(
+    ("entry", "kind", "how"),
+    [
+        ("Welcome", "titlepage", {}),  # epub:type on the page
+        ("Welcome", None, {"guide": [("titlepage", "title.xhtml")], "opf_guide": False}),  # landmarks nav
+        ("Welcome", None, {"guide": [("title-page", "title.xhtml")], "version": 2}),  # EPUB 2 guide
+        ("Welcome", "cover", {}),  # a cover in words, in a book without a title page
+        ("Title Page", None, {}),
+        ("Opening Credits", None, {}),  # as our own EPUBs name it
+        ("The Tiny Test Book", None, {}),  # the book's own title
+        ("The Tiny Test Book, by Ada Example", None, {}),
+    ],
+)
+def test_a_title_page_in_the_table_of_contents_is_read_as_the_opening_credits(tmp_path, entry, kind, how):
+    docs = [
+        Doc("title.xhtml", entry, "".join(f"<p>{line}</p>" for line in CREDITS), epub_type=kind),
+        chapter("one.xhtml", "Chapter 1", PROSE),
+        chapter("two.xhtml", "Chapter 2", MORE),
+    ]
+    book = read_epub(make_epub(tmp_path / "b.epub", docs, **how))
+    assert [c.title for c in book.chapters] == ["Opening Credits", "Chapter 1", "Chapter 2"]
+    opening = book.chapters[0]
+    assert opening.kind is ChapterKind.OPENING and not opening.speak_title
+    assert texts(opening) == list(CREDITS)
+    said = spoken(source.load(tmp_path / "b.epub").book)
+    assert said[: len(CREDITS)] == list(CREDITS)  # the credits open the book; the entry's name is not read
+    assert entry not in said[len(CREDITS) :] and said.count("The Tiny Test Book") == 1
+
+
+def test_a_page_is_a_title_page_only_where_the_book_says_so_or_names_it_so(tmp_path):
+    credits = "".join(f"<p>{line}</p>" for line in CREDITS)
+    docs = [Doc("title.xhtml", "Welcome", credits), chapter("one.xhtml", "Chapter 1", PROSE)]
+    book = read_epub(make_epub(tmp_path / "plain.epub", docs))
+    assert [(c.title, c.kind, c.speak_title) for c in book.chapters] == [
+        ("Welcome", ChapterKind.BODY, True),
+        ("Chapter 1", ChapterKind.BODY, True),
+    ]
+    # A first entry named as the book that holds the story itself (longer than a page) is the story.
+    story = "".join(f"<p>{PROSE} {MORE}</p>" for _ in range(10))
+    docs = [Doc("story.xhtml", "The Tiny Test Book", story), chapter("after.xhtml", "Afterword", MORE)]
+    assert titles(make_epub(tmp_path / "story.epub", docs)) == ["The Tiny Test Book", "Afterword"]
+    # So is the only entry of a book named as the book.
+    docs = [Doc("story.xhtml", "The Tiny Test Book", f"<p>{PROSE}</p>")]
+    book = read_epub(make_epub(tmp_path / "one.epub", docs))
+    assert [(c.title, c.speak_title) for c in book.chapters] == [("The Tiny Test Book", True)]
+    # A cover in words beside a title page says the same again: the title page is read, the cover not.
+    docs = [
+        Doc(
+            "cover.xhtml",
+            "Cover",
+            "<p>THE TINY TEST BOOK</p><p>ADA EXAMPLE</p>",
+            in_toc=False,
+            epub_type="cover",
+        ),
+        Doc("title.xhtml", "Welcome", credits, epub_type="titlepage"),
+        chapter("one.xhtml", "Chapter 1", PROSE),
+    ]
+    book = read_epub(make_epub(tmp_path / "both.epub", docs))
+    assert [c.title for c in book.chapters] == ["Opening Credits", "Chapter 1"]
+    assert texts(book.chapters[0]) == list(CREDITS)
+    assert any(d.reason == "cover" and "ADA EXAMPLE" in d.text for d in book.dropped)
+
+
 def test_a_gutenberg_header_and_licence_inside_the_items_are_not_read(tmp_path):
     header = (
         "<pre>The Project Gutenberg EBook of The Tiny Test Book\n\nTitle: The Tiny Test Book\n\n"
@@ -426,10 +498,3 @@ def test_alt_text_in_book_yaml_must_be_true_or_false(good, tmp_path):
     with pytest.raises(ConfigError) as caught:
         source.load(folder)
     assert "book.yaml:1" in str(caught.value)
-
-
-def test_lint_says_it_reads_text_manuscripts_not_epubs(good, capsys):
-    from pipeline.cli import main
-
-    assert main(["lint", str(good)]) == 2
-    assert "does not read EPUBs" in capsys.readouterr().err

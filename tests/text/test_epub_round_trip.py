@@ -35,7 +35,8 @@ def as_epub(chapters: tuple[Chapter, ...], path: Path, **metadata) -> Path:
     for number, chapter in enumerate(chapters, 1):
         if chapter.kind is ChapterKind.OPENING:
             body = "".join(f"<p>{html.escape(p.text)}</p>" for p in chapter.paragraphs)
-            docs.append(Doc("title.xhtml", "Title Page", body, in_toc=False, epub_type="titlepage"))
+            # Listed in the table of contents, as most ebooks list it: still the opening credits, not a chapter.
+            docs.append(Doc("title.xhtml", "Title Page", body, epub_type="titlepage"))
             continue
         parts = [f"<h1>{html.escape(chapter.title)}</h1>"]
         for paragraph in chapter.paragraphs:
