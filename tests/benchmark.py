@@ -186,12 +186,22 @@ def codecs(work: Path, wav: Path, *, bitrate: str) -> dict[str, dict[str, float]
     return results
 
 
-def piper(work: Path) -> dict[str, float]:
+def piper(work: Path, *, words: int = 0) -> dict[str, float]:
     """A cold Piper build of the first book against one bare Piper process (piper-tts's own PiperVoice, its
-    default onnxruntime threads) synthesizing the same spoken lines (tests/eval_engines.py --bare)."""
+    default onnxruntime threads) synthesizing the same spoken lines (tests/eval_engines.py --bare).
+    With `words`, only the book's opening, cut at the first paragraph end after that many words."""
     book = work / "piper" / "script"
     shutil.copytree(ROOT / "script", book)
     shutil.copy(ROOT / "pronunciations.yaml", book / "pronunciations.yaml")
+    if words:
+        text_file = next(book.glob("*.txt"))
+        text = text_file.read_text(encoding="utf-8")
+        count = 0
+        for end, paragraph in _paragraph_ends(text):
+            count += len(paragraph.split())
+            if count >= words:
+                text_file.write_text(text[:end] + "\n", encoding="utf-8")
+                break
     cold = build(book, work / "piper" / "output", work / "piper" / "cache", engine="piper")
     bare_s, bare_mem, _ = timed(
         [sys.executable, str(ROOT / "tests" / "eval_engines.py"), "--bare", str(book)]
@@ -221,6 +231,14 @@ def piper(work: Path) -> dict[str, float]:
     }
 
 
+def _paragraph_ends(text: str):
+    start = 0
+    for found in re.finditer(r"\n\s*\n", text):
+        yield found.start(), text[start : found.start()]
+        start = found.end()
+    yield len(text), text[start:]
+
+
 def _median(values: list[dict]) -> dict:
     """Each numeric field's median over the rounds, with every round's value beside it."""
     merged: dict[str, object] = {}
@@ -244,6 +262,9 @@ def main() -> int:
         choices=("auto", "yes", "no"),
         default="auto",
         help="also time a cold Piper build against bare Piper, once (auto: when the piper extra is installed)",
+    )
+    parser.add_argument(
+        "--piper-words", type=int, default=0, help="only the book's first N words for Piper (default: all)"
     )
     args = parser.parse_args()
     bitrate, coder = "64k", "fast"
@@ -289,7 +310,7 @@ def main() -> int:
         }
         has_piper = importlib.util.find_spec("piper") is not None
         if args.piper == "yes" or (args.piper == "auto" and has_piper):
-            record("piper", piper(work))
+            record("piper", piper(work, words=args.piper_words))
         elif args.piper == "auto":
             print("piper: skipped (not installed: pip install -e '.[piper]')", file=sys.stderr)
         if not args.skip_codecs:

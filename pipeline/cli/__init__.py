@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -47,6 +48,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             log.exception("failed")
         print(f"audiobook: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:  # `audiobook chapters … | head`: the reader has all it wanted
+        # Python would complain again when it flushes stdout at exit; point stdout at nothing first.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as exc:  # the disk filled up, a folder is not writable: nothing was replaced
         if args.verbose:
             log.exception("failed")

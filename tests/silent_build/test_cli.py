@@ -167,3 +167,22 @@ def test_cache_prune_says_what_it_removed(book, tmp_path, capsys):
     assert main(["cache", "prune", "--cache", str(cache)]) == 0
     said = capsys.readouterr().out
     assert "removed 0 entries (0.0 MB) that no built book uses" in said and "kept" in said
+
+
+def test_output_cut_short_by_the_reader_is_not_an_error(tmp_path):
+    """`audiobook chapters BOOK | head`: when the reader stops reading, the command ends quietly (exit 0),
+    without blaming the disk."""
+    chapters = "\n\n".join(
+        f"CHAPTER {n}\n\nThe river ran past the town for the {n}th time." for n in range(1, 3001)
+    )
+    (tmp_path / "long.txt").write_text(f"A Long Book\n\nby Ann Author\n\n{chapters}\n")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "chapters", str(tmp_path / "long.txt")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout.read(200)  # the first lines, as `head` reads them; then the reader goes away
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0, err
+    assert "error" not in err and "disk" not in err
