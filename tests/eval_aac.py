@@ -168,7 +168,9 @@ def speech(engine_name: str, work: Path, *, cpu_budget: float, fresh: bool) -> S
         level.level(unlevelled, partial, sample_rate=engine.sample_rate, gain=gain)
         os.replace(partial, pcm)
     seconds = pcm.stat().st_size / 2 / engine.sample_rate
-    meta.write_text(json.dumps({"seconds": seconds, "lines": done, "gain": gain}))
+    partial = meta.with_suffix(".tmp")
+    partial.write_text(json.dumps({"seconds": seconds, "lines": done, "gain": gain}))
+    os.replace(partial, meta)
     return Speech(engine.NAME, pcm, engine.sample_rate, seconds, done, len(lines), synth_cpu, gain)
 
 
