@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: setup audiobook test bench bench-wp bench-batch eval eval-draft eval-text clean lock
+.PHONY: setup audiobook test bench bench-wp bench-batch eval eval-aac eval-draft eval-text clean lock
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,13 @@ bench-batch: $(STAMP)
 eval: $(STAMP)
 	$(PIP) -e '.[piper,proof]'
 	$(BIN)/python tests/eval_engines.py
+
+# The AAC coders (fast, twoloop) at 48, 64 and 96 kb/s on an hour of each engine's speech: encode time, size,
+# PESQ wideband and SDR (tests/eval_aac.py; Piper stops after 10 minutes of CPU unless PIPER_CPU=0).
+PIPER_CPU ?= 600
+eval-aac: $(STAMP)
+	$(PIP) -e '.[bench,piper]'
+	$(BIN)/python tests/eval_aac.py --piper-cpu $(PIPER_CPU)
 
 # Refresh constraints.txt from PyPI (every extra resolved afresh). Then check the first book's hash and commit.
 lock:
