@@ -155,7 +155,9 @@ class LocalWorkers:
             self._restart()
 
     def _restart(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        # Not cancel_futures: a broken pool fails each of its futures, and each failed unit is run again;
+        # a cancelled one would be lost.
+        self._pool.shutdown(wait=False)
         self.generation += 1
         self._pool = self._new()
 

@@ -194,7 +194,8 @@ def encoding_worker(procs: Processes, client: subprocess.Popen) -> psutil.Proces
     procs.sample()
     for p in psutil.Process(client.pid).children(recursive=True):
         try:
-            if "ffmpeg" in p.name() and p.ppid() != client.pid:
+            # Encoding AAC, not measuring loudness (a voice's first calibration runs in a process of its own)
+            if "ffmpeg" in p.name() and p.ppid() != client.pid and "aac" in p.cmdline():
                 return p.parent()
         except psutil.NoSuchProcess:
             continue

@@ -14,6 +14,7 @@ level, and so the audio, of another.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import resource
@@ -37,6 +38,8 @@ from ..voice import make_engine
 from ..voice.base import Engine
 from . import aac, level
 from .cache import Cache, key
+
+log = logging.getLogger(__name__)
 
 SMALL_CHANGE = 40  # segments to encode at most for a build to render in its own process, without workers
 PIECES_PER_WORKER = (
@@ -479,9 +482,12 @@ def warm_up() -> None:
 
 
 def _calibrate(spec: EngineSpec, cache_root: str, environment: dict[str, str]) -> None:
-    _init_worker(spec, cache_root, environment)
-    assert _engine is not None and _cache is not None
-    calibrated_gain(_engine, _cache)
+    try:
+        _init_worker(spec, cache_root, environment)
+        assert _engine is not None and _cache is not None
+        calibrated_gain(_engine, _cache)
+    except BaseException:  # the parent measures again and reports the error as its own
+        log.debug("calibrating in another process failed", exc_info=True)
 
 
 class Calibration:
