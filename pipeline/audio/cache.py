@@ -27,8 +27,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
@@ -53,6 +51,8 @@ def default_root() -> Path:
     env = os.environ.get("AUDIOBOOK_CACHE")
     if env:
         return Path(env).expanduser()
+    import platformdirs  # here, not above: a no-op rebuild with $AUDIOBOOK_CACHE set never needs it
+
     return Path(platformdirs.user_cache_dir("audiobook-pipeline"))
 
 

@@ -2,6 +2,7 @@
 
 mutagen reads tags and Nero chapters; the QuickTime chapter track (the only one Apple Books reads) and
 the edit-list-corrected duration come from a small box walker here, so neither format can hide the other.
+The walker alone also reads the build's own tag (`build_id`), so a no-op rebuild never loads mutagen.
 """
 
 from __future__ import annotations
@@ -13,14 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from mutagen import MutagenError
-from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
-
-from .. import tools
 from ..errors import InputError, ToolError
-from ..runner import run
 
 log = logging.getLogger(__name__)
+
+BUILD_TAG = "----:org.audiobook-pipeline:BUILD"  # what the file was built from, so a no-op rebuild is seen
 
 Chapters = tuple[tuple[str, float], ...]  # (title, start in seconds)
 
@@ -44,6 +42,8 @@ class ReadBack:
 
 def read_back(path: Path) -> ReadBack:
     """Everything a player reads from `path`; InputError naming it if it is not a readable MP4 file."""
+    from mutagen import MutagenError
+
     try:
         return _read_back(path)
     except (MutagenError, ValueError, struct.error) as exc:
@@ -55,6 +55,8 @@ def read_back(path: Path) -> ReadBack:
 
 
 def _read_back(path: Path) -> ReadBack:
+    from mutagen.mp4 import MP4, MP4Cover
+
     mp4 = MP4(path)
     tags: dict[str, list[str | int]] = {}
     cover: bytes | None = None
@@ -85,6 +87,9 @@ def _read_back(path: Path) -> ReadBack:
 
 def decode_errors(path: Path) -> str:
     """What ffmpeg complains about while decoding all of `path`'s audio: empty means it decodes cleanly."""
+    from .. import tools
+    from ..runner import run
+
     try:
         proc = run(
             [tools.ffmpeg(), "-hide_banner", "-nostats", "-v", "error", "-i", path, "-f", "null", "-"],
@@ -133,7 +138,29 @@ def quicktime_chapters(path: Path) -> Chapters:
     return tuple((title, start / timescale + shift) for title, start in zip(titles, starts, strict=True))
 
 
+def build_id(path: Path) -> str | None:
+    """The build fingerprint `package.assemble_m4b` tagged `path` with (BUILD_TAG), as mutagen reads it;
+    None if there is no such file or tag, or the file is not MP4."""
+    _, mean, name = BUILD_TAG.split(":")
+    try:
+        meta = _find(_moov(path), b"udta", b"meta")
+        ilst = _find(meta[4:], b"ilst") if meta is not None else None  # meta is a full box
+        for kind, body in _boxes(ilst or b""):
+            if kind != b"----":
+                continue
+            parts = list(_boxes(body))  # mean and name (full boxes), then the data: type, locale, value
+            said = {k: v[4:] for k, v in parts if k in (b"mean", b"name")}
+            data = next((v for k, v in parts if k == b"data"), None)
+            if said == {b"mean": mean.encode(), b"name": name.encode()} and data is not None:
+                return data[8:].decode("utf-8", "replace")
+    except (OSError, ValueError, struct.error):
+        return None
+    return None
+
+
 def _plain(value: object) -> str | int:
+    from mutagen.mp4 import MP4FreeForm
+
     if isinstance(value, MP4FreeForm):
         return bytes(value).decode("utf-8", "replace")
     if isinstance(value, int | str):
