@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from .model import Metadata
     from .speech.lexicon import Lexicon
     from .speech.narration import ChapterScript
+    from .speech.said import Said
     from .text import source
     from .voice.base import Engine
 
@@ -106,6 +107,7 @@ class Prepared:
     engine: Engine  # this process's: it keys the cache and renders a small change without workers
     draft_keys: tuple[str, ...] = ()  # the drafts' cache entries this book uses (kept by `cache prune`)
     drafting: str | None = None  # the drafting rules' version, when the book has names to draft
+    said_keys: tuple[str, ...] = ()  # the records of what its chapters say (kept by `cache prune`)
 
 
 def build(options: BuildOptions, *, reporter: Reporter | None = None, timeline: bool = False) -> BuildResult:
@@ -165,6 +167,7 @@ def _prepare(
     from .m4b.ffmetadata import clean_text
     from .speech.lexicon import Lexicon
     from .speech.narration import narrate
+    from .speech.said import Said
     from .text import source
     from .voice import make_engine
 
@@ -174,9 +177,11 @@ def _prepare(
         book = replace(book, metadata=override_metadata(book.metadata, dict(options.overrides)))
     lexicon_file = source.lexicon_path(options.source, options.lexicon)
     lexicon = Lexicon.load(lexicon_file) if lexicon_file else Lexicon.empty()
+    # What earlier builds said of each chapter: only the paragraphs edited since are normalised again.
+    said = Said(book, lambda record: cache.get_json("said", record), salt=",".join(_tool_versions()))
     drafted, draft_keys = 0, []
     if options.draft:
-        lexicon, drafted, draft_keys = with_drafts(book, lexicon, cache)
+        lexicon, drafted, draft_keys = with_drafts(book, lexicon, cache, said=said)
     voice = options.voice or book.metadata.voice
     rate = options.rate or book.metadata.rate
     # Made here only to name the voice and key the cache: the workers synthesize, each with its own engine.
@@ -187,7 +192,9 @@ def _prepare(
     engine = engines[asked]
     spec = EngineSpec(engine.NAME, voice=voice, rate=rate)
     meta = book.metadata if book.metadata.narrator else replace(book.metadata, narrator=_narrator(engine))
-    scripts = narrate(book, lexicon=lexicon, notation=engine.NOTATION)
+    scripts = narrate(book, lexicon=lexicon, notation=engine.NOTATION, said=said)
+    for record, value in said.new().items():
+        cache.put_json("said", record, value)
     if not scripts:
         raise InputError(
             "nothing in the manuscript can be read aloud",
@@ -226,6 +233,7 @@ def _prepare(
         identity=identity,
         engine=engine,
         draft_keys=tuple(draft_keys),
+        said_keys=tuple(said.keys),
         # The drafting rules' version, if this book's drafts depend on them (it has names to draft).
         drafting=_draft_version() if draft_keys[1:] else None,
     )
@@ -349,6 +357,7 @@ def finish(
                 "covers": [cover_key] if cover_key else [],
                 "inputs": [inputs] if inputs else [],
                 "drafts": list(ready.draft_keys),
+                "said": list(ready.said_keys),
             },
         )
         result = _result(
@@ -419,7 +428,9 @@ def _draft_version() -> str:
     return draft.data_version()
 
 
-def with_drafts(book, lexicon: Lexicon, cache: Cache) -> tuple[Lexicon, int, list[str]]:
+def with_drafts(
+    book, lexicon: Lexicon, cache: Cache, *, said: Said | None = None
+) -> tuple[Lexicon, int, list[str]]:
     """`lexicon` with a drafted entry for every name of `book` it lacks, how many, and the cache keys used.
 
     The drafts are kept in the cache under the names and the drafting data's version, so a rebuild costs one
@@ -438,7 +449,7 @@ def with_drafts(book, lexicon: Lexicon, cache: Cache) -> tuple[Lexicon, int, lis
     memo_key = key("english-words", english.word_list_version())
     memo = cache.get_json("drafts", memo_key)
     words = english.RememberedWords(memo if isinstance(memo, dict) else None)
-    groups = [list(g.spellings) for g in names.check(book, lexicon, words=words).groups]
+    groups = [list(g.spellings) for g in names.check(book, lexicon, words=words, said=said).groups]
     if words.grew:
         cache.put_json("drafts", memo_key, words.asked)
     if not groups:
@@ -471,6 +482,7 @@ TOOLS = (
     "imageio-ffmpeg",
     "num2words",
     "sentencex",
+    "py3langid",
     "pymorphy3",
     "pymorphy3-dicts-ru",
 )

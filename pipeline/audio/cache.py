@@ -2,8 +2,9 @@
 
 Kinds of entry: `sentences` (PCM of one spoken sentence), `aac` (one segment, levelled and encoded),
 `chapters` (JSON: a segment's length and its sentences' times), `calibration` (a voice's gain), `covers`,
-`inputs` (what the last build of a set of inputs made) and `books` (which entries each book's latest build
-uses, so `prune` can drop what no book needs any more). Audio entries carry a small header (magic,
+`inputs` (what the last build of a set of inputs made), `said` (what the speech stage said of a chapter's
+paragraphs) and `books` (which entries each book's latest build uses, so `prune` can drop what no book
+needs any more). Audio entries carry a small header (magic,
 format version, sample rate, length, BLAKE2 digest); JSON entries carry their own key. Every entry is
 written to a temporary name and renamed into place, and verified when read: a missing, truncated or corrupt
 entry is a miss (and is removed), never a crash and never silence in the book.
@@ -40,6 +41,7 @@ _SUFFIX = {
     "covers": ".img",
     "inputs": ".json",
     "drafts": ".json",
+    "said": ".json",
     "books": ".json",
 }
 KEPT = ("calibration",)  # a few bytes per voice, measured by synthesizing: never pruned

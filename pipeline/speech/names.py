@@ -22,6 +22,7 @@ from . import normalise
 from .english import english_words
 from .lexicon import ENDINGS, Lexicon
 from .narration import Voice
+from .said import Said
 
 log = logging.getLogger(__name__)
 
@@ -211,17 +212,14 @@ class _Said:
     heading: bool  # a spoken title: every word may be capitalised
 
 
-def _said(book: Book) -> Iterator[_Said]:
+def _said(book: Book, said: Said) -> Iterator[_Said]:
     """What the narrator says, piece by piece, as `narration` builds it (before the lexicon)."""
     voice = Voice.of(book)  # the same arguments as narration's, so each paragraph is normalised once
     for chapter in book.chapters:
         if chapter.speak_title:
             yield _Said(normalise.speakable_heading(chapter.title), chapter.where, True)
         for paragraph in chapter.paragraphs:
-            found = normalise.sentences(
-                paragraph.text, kind=chapter.kind, book=voice.book, languages=voice.languages
-            )
-            for sentence in found:
+            for sentence in said.sentences(chapter, paragraph.text, voice):
                 yield _Said(sentence.spoken, paragraph.where, False)
 
 
@@ -278,23 +276,26 @@ def _starts_sentence(previous: re.Match[str] | None, gap: str) -> bool:
     )
 
 
-def check(book: Book, lexicon: Lexicon, *, words: Mapping[str, int] | None = None) -> CheckReport:
+def check(
+    book: Book, lexicon: Lexicon, *, words: Mapping[str, int] | None = None, said: Said | None = None
+) -> CheckReport:
     """The words the narrator will say that look like names and that the lexicon does not cover; `words`
-    answers for the English word list (`english.RememberedWords` to ask it through a memo)."""
+    answers for the English word list (`english.RememberedWords` to ask it through a memo), `said` for
+    what the paragraphs say (`said.Said`, remembered between builds)."""
     seen: dict[str, list[_Seen]] = defaultdict(list)  # every capitalised word, and suspect lower-case ones
     lowercase: set[str] = set()
     suspect = functools.cache(lambda key: _lowercase_suspect(key, lexicon, words) is not None)
     covered: dict[str, list[Place]] = defaultdict(list)  # entry name -> where each spelling is used
     counter = itertools.count()
-    for said in _said(book):
-        occurrences = lexicon.find_all(said.text)
+    for piece in _said(book, said or Said()):
+        occurrences = lexicon.find_all(piece.text)
         for occurrence in occurrences:
-            covered[occurrence.entry.name].append(Place(occurrence.stem, said.where))
+            covered[occurrence.entry.name].append(Place(occurrence.stem, piece.where))
         spans = [(o.start, o.end) for o in occurrences]
         previous: re.Match[str] | None = None
-        for match in _TOKEN.finditer(said.text):
-            initial = said.heading or _starts_sentence(
-                previous, said.text[previous.end() if previous else 0 : match.start()]
+        for match in _TOKEN.finditer(piece.text):
+            initial = piece.heading or _starts_sentence(
+                previous, piece.text[previous.end() if previous else 0 : match.start()]
             )
             previous = match
             word = _POSSESSIVE.sub("", match[0])
@@ -304,9 +305,9 @@ def check(book: Book, lexicon: Lexicon, *, words: Mapping[str, int] | None = Non
             if word.islower():
                 lowercase.add(key)
                 if suspect(key):
-                    seen[key].append(_Seen(next(counter), word, said.where, False))
+                    seen[key].append(_Seen(next(counter), word, piece.where, False))
                 continue
-            seen[key].append(_Seen(next(counter), word, said.where, initial))
+            seen[key].append(_Seen(next(counter), word, piece.where, initial))
     reasons = {
         key: why for key, places in seen.items() if (why := _classify(key, places, lowercase, lexicon, words))
     }
