@@ -267,7 +267,8 @@ def finish(
     import filelock
 
     from .audio import timeline as sentence_timeline
-    from .m4b import package
+    from .audio.aac import FRAME
+    from .m4b import package, reuse
 
     report = reporter or Silent()
     options, cache, jobs, dest = ready.options, ready.cache, ready.jobs, ready.dest
@@ -305,11 +306,23 @@ def finish(
             [s.title for s in scripts], [[i.samples for i in x] for x in infos]
         )
         redone: list[int] = []
+        layout = reuse.Layout.from_json(cache.remembered(dest).get("layout"))  # of the file there now
         if not current or encoded:
             report.start("Assembling", 0, "")
+            # The lines the last build's file holds are copied from it; the others come from the cache.
+            old = reuse.previous(dest, layout)
+            copied = reuse.reused((segment.key for segment in segments), old)
+            fresh = tuple(
+                replace(job, segments=tuple(s for s in job.segments if s.key not in copied)) for job in jobs
+            )
+            digest = hashlib.new(reuse.DIGEST)
             package.assemble_m4b(
-                sentence_timeline.encoded_audio(
-                    renderer, jobs, sample_rate=engine.sample_rate, redone=redone
+                reuse.parts(
+                    [segment.key for segment in segments],
+                    old,
+                    sentence_timeline.encoded_audio(
+                        renderer, fresh, sample_rate=engine.sample_rate, redone=redone
+                    ),
                 ),
                 sample_rate=engine.sample_rate,
                 marks=marks,
@@ -317,8 +330,17 @@ def finish(
                 dest=dest,
                 cover=art,
                 build_id=fingerprint,
+                digest=digest,
             )
+            frames = [
+                (s.key, info.samples // FRAME + 1)
+                for job, job_infos in zip(jobs, infos, strict=True)
+                for s, info in zip(job.segments, job_infos, strict=True)
+            ]
+            layout = reuse.Layout(fingerprint, digest.hexdigest(), tuple(frames))
             report.finish()
+        elif layout is not None and layout.fingerprint != fingerprint:
+            layout = None
         encoded += len(set(redone))
         outputs: tuple[Path, ...] = (dest,)
         chapters = sentence_timeline.timed_chapters(scripts, jobs, infos, marks)
@@ -359,6 +381,7 @@ def finish(
                 "drafts": list(ready.draft_keys),
                 "said": list(ready.said_keys),
             },
+            layout=layout.to_json() if layout is not None else None,
         )
         result = _result(
             dest, jobs, total_sentences, synthesized, encoded, encoded_segments, False, uses, started
@@ -442,9 +465,8 @@ def with_drafts(
     Drafted entries rewrite sentences as entries do, so a sentence's audio is keyed on its drafted phonemes
     and only the sentences whose names' drafts changed are synthesized again.
     """
-    from .speech import draft, english, names
+    from .speech import english, names
     from .speech.lexicon import Lexicon
-    from .voice.espeak import texts_to_phonemes
 
     memo_key = key("english-words", english.word_list_version())
     memo = cache.get_json("drafts", memo_key)
@@ -454,6 +476,9 @@ def with_drafts(
         cache.put_json("drafts", memo_key, words.asked)
     if not groups:
         return lexicon, 0, [memo_key]
+    from .speech import draft  # only a book with names to draft needs the drafting rules
+    from .voice.espeak import texts_to_phonemes
+
     drafts_key = key("drafts", draft.data_version(), groups)
     kept = cache.get_json("drafts", drafts_key)
     try:

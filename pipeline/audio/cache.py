@@ -187,10 +187,18 @@ class Cache:
                         total += path.stat().st_size
         return count, total
 
-    def remember(self, book: Path, used: dict[str, Iterable[str]]) -> None:
-        """Record the entries (kind -> keys) the latest build of `book`, its output file, uses."""
+    def remember(self, book: Path, used: dict[str, Iterable[str]], *, layout: Any = None) -> None:
+        """Record the entries (kind -> keys) the latest build of `book`, its output file, uses, and what
+        else the next build will want to know of the file (`layout`, see `m4b.reuse`)."""
         value = {"book": str(book), "entries": {kind: sorted(set(keys)) for kind, keys in used.items()}}
+        if layout is not None:
+            value["layout"] = layout
         self.put_json("books", key("book", str(book.absolute())), value)
+
+    def remembered(self, book: Path) -> dict[str, Any]:
+        """What `remember` recorded of `book` (empty if nothing)."""
+        value = self.get_json("books", key("book", str(book.absolute())))
+        return value if isinstance(value, dict) else {}
 
     def prune(self, *, grace: float = PRUNE_GRACE) -> tuple[int, int]:
         """Remove what no book needs any more: entries not used by the latest build of any book whose output
