@@ -217,7 +217,7 @@ def _said(book: Book, said: Said) -> Iterator[_Said]:
     voice = Voice.of(book)  # the same arguments as narration's, so each paragraph is normalised once
     for chapter in book.chapters:
         if chapter.speak_title:
-            yield _Said(normalise.speakable_heading(chapter.title), chapter.where, True)
+            yield _Said(said.heading(chapter, voice), chapter.where, True)
         for paragraph in chapter.paragraphs:
             for sentence in said.sentences(chapter, paragraph.text, voice):
                 yield _Said(sentence.spoken, paragraph.where, False)

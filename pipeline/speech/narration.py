@@ -128,7 +128,7 @@ def narrate_chapter(
     lines: list[Line] = []
     said = said or Said()
     if chapter.speak_title:
-        spoken_title = normalise.speakable_heading(chapter.title)
+        spoken_title = said.heading(chapter, voice)
         applied = lexicon.apply(spoken_title, notation=notation)
         if _speakable(applied.text):
             lines.append(Line(chapter.title, applied.text, chapter.where, pauses.after_title, applied.used))

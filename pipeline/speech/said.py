@@ -24,6 +24,7 @@ from . import normalise
 if TYPE_CHECKING:
     from .narration import Voice
 
+_HEADING = "\0heading\0"  # before a title in a record: no paragraph's text starts so
 Record = list[list[object]]  # [[paragraph text, [[text, spoken, [[piece text, language], ...]], ...]], ...]
 
 
@@ -58,6 +59,20 @@ class Said:
             )
             self._grown.add(chapter_key)
         return found
+
+    def heading(self, chapter: Chapter, voice: Voice) -> str:
+        """What `normalise.speakable_heading` says of the chapter's title."""
+        chapter_key = self.key(chapter, voice)
+        said = self._said.get(chapter_key)
+        if said is None:
+            said = self._said[chapter_key] = _decoded(self._known(chapter_key))
+        asked = _HEADING + chapter.title  # kept beside the paragraphs, as a sentence of its own
+        self._asked.setdefault(chapter_key, set()).add(asked)
+        if asked not in said:
+            spoken = normalise.speakable_heading(chapter.title)
+            said[asked] = (normalise.Sentence(chapter.title, spoken),)
+            self._grown.add(chapter_key)
+        return said[asked][0].spoken
 
     def key(self, chapter: Chapter, voice: Voice) -> str:
         """The key of the record for `chapter`'s place in the book, read in `voice`'s languages."""

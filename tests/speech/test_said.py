@@ -39,6 +39,13 @@ class Store:
             return real.__wrapped__(text, **kw)  # not the in-process memo: every call is real work
 
         monkeypatch.setattr(normalise, "sentences", counting)
+        heading = normalise.speakable_heading
+
+        def counting_heading(title):
+            self.normalised.append(title)
+            return heading(title)
+
+        monkeypatch.setattr(normalise, "speakable_heading", counting_heading)
 
     def said(self, of: Book, salt: str = "") -> Said:
         return Said(of, self.records.get, salt=salt)
@@ -60,11 +67,11 @@ def test_a_remembered_paragraph_is_said_the_same_without_normalising_it(monkeypa
     first = store.said(book(*PARAGRAPHS))
     fresh = script(book(*PARAGRAPHS), first)
     store.keep(first)
-    assert len(store.normalised) == 3
+    assert store.normalised == ["One", *PARAGRAPHS]  # the spoken title, then each paragraph
     assert any(pieces for _, _, pieces in fresh)  # the French clause is a piece of its own
 
     again = script(book(*PARAGRAPHS), store.said(book(*PARAGRAPHS)))
-    assert again == fresh and len(store.normalised) == 3
+    assert again == fresh and len(store.normalised) == 4
 
 
 def test_after_an_edit_only_the_edited_paragraph_is_normalised(monkeypatch):
@@ -75,11 +82,12 @@ def test_after_an_edit_only_the_edited_paragraph_is_normalised(monkeypatch):
     edited = (PARAGRAPHS[0], PARAGRAPHS[1].replace("Then", "And then"), PARAGRAPHS[2])
     memo = store.said(book(*edited))
     lines = script(book(*edited), memo)
-    assert store.normalised[3:] == [edited[1]]
+    assert store.normalised[4:] == [edited[1]]  # after the three paragraphs and the title
     assert lines == script(book(*edited), Said())  # what a cold build says
     store.keep(memo)
     (record,) = memo.new().values()
-    assert sorted(text for text, _ in record) == sorted(edited)  # the one edited away is not kept
+    kept = sorted(text for text, _ in record if not text.startswith("\0"))  # the paragraphs (not the title)
+    assert kept == sorted(edited)  # the one edited away is not kept
 
 
 @pytest.mark.parametrize(
@@ -98,7 +106,7 @@ def test_a_record_made_for_anything_else_is_not_used(monkeypatch, other):
     salt = other.pop("salt", "")
     changed = book(*PARAGRAPHS, **other)
     script(changed, store.said(changed, salt=salt))
-    assert len(store.normalised) == 6
+    assert len(store.normalised) == 8
 
 
 def test_a_damaged_record_is_said_anew(monkeypatch):
@@ -109,7 +117,7 @@ def test_a_damaged_record_is_said_anew(monkeypatch):
     for record in store.records:
         store.records[record] = [["not", "sentences"]]
     assert script(book(*PARAGRAPHS), store.said(book(*PARAGRAPHS))) == fresh
-    assert len(store.normalised) == 6
+    assert len(store.normalised) == 8
 
 
 def test_the_records_key_on_this_stages_code(monkeypatch):
