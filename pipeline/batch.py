@@ -135,7 +135,13 @@ class LocalWorkers:
         )
 
     def submit(self, unit: render.Unit, *, priority: int):
-        future = self._pool.submit(render.render_unit, unit)
+        try:
+            future = self._pool.submit(render.render_unit, unit)
+        except BrokenProcessPool:
+            # A worker died since the last result came in: the pool takes no more work. A new one takes
+            # this; the work the dead pool held comes back as failed futures and is submitted again.
+            self._replace()
+            future = self._pool.submit(render.render_unit, unit)
         future.generation = self.generation  # type: ignore[attr-defined]
         return future
 
@@ -149,9 +155,12 @@ class LocalWorkers:
     def recover(self, future) -> None:
         """A worker died, which breaks the whole pool: start a new one (once per breakage)."""
         if getattr(future, "generation", -1) == self.generation:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self.generation += 1
-            self._pool = self._new()
+            self._replace()
+
+    def _replace(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self.generation += 1
+        self._pool = self._new()
 
     def check(self, unit: render.Unit) -> list[str]:
         return []
