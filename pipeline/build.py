@@ -16,15 +16,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
-import os
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__
+from . import __version__, tools
 from .audio.cache import Cache, default_root, key
 from .errors import AudiobookError, InputError
 from .m4b import FORMAT, mp4read
@@ -147,8 +145,7 @@ def prepare(
     if quick is not None:
         report.note(f"{quick.path} is up to date: nothing to synthesize or encode")
         return quick
-    from . import tools
-
+    tools.remember_in(cache.root)  # where ffmpeg is and its version: asked once, not in every build
     tools.ffmpeg()  # a missing encoder is found before any work, not after synthesis
     return _prepare(options, report, started, cache, inputs, loaded, engines)
 
@@ -264,8 +261,7 @@ def finish(
 
     `lock_wait`: seconds to wait for another build writing the same book (0: say so and stop).
     """
-    import filelock
-
+    from . import files
     from .audio import timeline as sentence_timeline
     from .audio.aac import FRAME
     from .m4b import package, reuse
@@ -277,15 +273,13 @@ def finish(
     engine, art, cover_key = ready.engine, ready.art, ready.cover_key
     segments = [segment for job in jobs for segment in job.segments]
     options.output_dir.mkdir(parents=True, exist_ok=True)
-    lock = filelock.FileLock(str(options.output_dir / f".{dest.name}.lock"))
-    try:
-        lock.acquire(timeout=lock_wait)
-    except filelock.Timeout:
+    lock = files.lock(options.output_dir / f".{dest.name}.lock", wait=lock_wait)
+    if lock is None:
         raise AudiobookError(
             f"another build is writing {dest} right now",
             path=dest,
             fix="wait for it to finish, then run this build again",
-        ) from None
+        )
     try:
         current = package.build_id(dest) == fingerprint
         if current and options.formats == {"m4b"} and not timeline:
@@ -395,7 +389,7 @@ def finish(
             timeline=chapters if timeline else (),
         )
     finally:
-        lock.release()
+        files.unlock(lock)
 
 
 def _inputs_key(options: BuildOptions) -> str | None:
@@ -508,35 +502,15 @@ TOOLS = (
     "num2words",
     "sentencex",
     "py3langid",
+    "pyspellchecker",
     "pymorphy3",
     "pymorphy3-dicts-ru",
 )
 
 
 def _tool_versions() -> list[str]:
-    """name=version of each library the audio depends on, read from the names of the installed
-    distributions' metadata folders (name-version.dist-info), first on sys.path first, as importlib.metadata
-    finds them; importing importlib.metadata alone would take a good part of a no-op build."""
-    wanted = {_distribution(name): name for name in TOOLS}
-    found: dict[str, str] = {}
-    for entry in sys.path:
-        try:
-            names = os.listdir(entry or ".")
-        except OSError:
-            continue
-        for folder in names:
-            stem, _, suffix = folder.rpartition(".")
-            if suffix not in ("dist-info", "egg-info"):
-                continue
-            name, _, version = stem.partition("-")
-            tool = wanted.get(_distribution(name))
-            if tool is not None and tool not in found:
-                found[tool] = version.split("-")[0]  # an egg-info folder may add -py3.11
-    return [f"{name}={found.get(name, '?')}" for name in TOOLS]
-
-
-def _distribution(name: str) -> str:
-    return name.lower().replace("_", "-").replace(".", "-")
+    """name=version of each library the audio depends on."""
+    return tools.installed_versions(TOOLS)
 
 
 def _unchanged(options: BuildOptions, inputs: str | None, cache: Cache, started: float) -> BuildResult | None:
