@@ -43,6 +43,7 @@ WEAK_ENDINGS = ("in", "ina", "yn", "ova", "eva", "aya", "ich", "ko")
 # word list run from 50 (in a dictionary, never seen in its corpus) to millions.
 COMMON = 1000
 
+_LONGEST_FIRST = tuple(sorted(ENDINGS, key=len, reverse=True))
 _TOKEN = re.compile(r"\[\[.*?\]\]|[^\W\d_]+(?:['’][^\W\d_]+)*", re.DOTALL)
 _POSSESSIVE = re.compile(r"['’]s\Z", re.IGNORECASE)
 _SENTENCE_MARK = re.compile(r"[.!?:]")
@@ -55,7 +56,7 @@ def english_count(word: str, words: Mapping[str, int] | None = None) -> tuple[in
     word = word.lower().replace("’", "'")
     if word in words:
         return words[word], word
-    for ending in sorted(ENDINGS, key=len, reverse=True):
+    for ending in _LONGEST_FIRST:
         stem = word[: -len(ending)]
         if word.endswith(ending) and len(stem) >= 3:
             for candidate in (stem, stem + "e"):
@@ -288,18 +289,18 @@ def check(
     covered: dict[str, list[Place]] = defaultdict(list)  # entry name -> where each spelling is used
     counter = itertools.count()
     for piece in _said(book, said or Said()):
-        occurrences = lexicon.find_all(piece.text)
+        text = piece.text
+        occurrences = lexicon.find_all(text)
         for occurrence in occurrences:
             covered[occurrence.entry.name].append(Place(occurrence.stem, piece.where))
         spans = [(o.start, o.end) for o in occurrences]
         previous: re.Match[str] | None = None
-        for match in _TOKEN.finditer(piece.text):
-            initial = piece.heading or _starts_sentence(
-                previous, piece.text[previous.end() if previous else 0 : match.start()]
-            )
-            previous = match
-            word = _POSSESSIVE.sub("", match[0])
-            if word.startswith("[[") or any(s <= match.start() < e for s, e in spans):
+        for match in _TOKEN.finditer(text):
+            before, previous = previous, match
+            word = match[0]
+            if "'" in word or "’" in word:
+                word = _POSSESSIVE.sub("", word)
+            if word.startswith("[[") or (spans and any(s <= match.start() < e for s, e in spans)):
                 continue
             key = word.lower().replace("’", "'")
             if word.islower():
@@ -307,6 +308,10 @@ def check(
                 if suspect(key):
                     seen[key].append(_Seen(next(counter), word, piece.where, False))
                 continue
+            # Only a capitalised word needs to know whether its place capitalises it.
+            initial = piece.heading or _starts_sentence(
+                before, text[before.end() if before else 0 : match.start()]
+            )
             seen[key].append(_Seen(next(counter), word, piece.where, initial))
     reasons = {
         key: why for key, places in seen.items() if (why := _classify(key, places, lowercase, lexicon, words))
