@@ -309,7 +309,6 @@ def finish(
             fresh = tuple(
                 replace(job, segments=tuple(s for s in job.segments if s.key not in copied)) for job in jobs
             )
-            digest = hashlib.new(reuse.DIGEST)
             package.assemble_m4b(
                 reuse.parts(
                     [segment.key for segment in segments],
@@ -324,14 +323,13 @@ def finish(
                 dest=dest,
                 cover=art,
                 build_id=fingerprint,
-                digest=digest,
             )
             frames = [
                 (s.key, info.samples // FRAME + 1)
                 for job, job_infos in zip(jobs, infos, strict=True)
                 for s, info in zip(job.segments, job_infos, strict=True)
             ]
-            layout = reuse.Layout(fingerprint, digest.hexdigest(), tuple(frames))
+            layout = reuse.Layout(fingerprint, reuse.identity(dest), tuple(frames))
             report.finish()
         elif layout is not None and layout.fingerprint != fingerprint:
             layout = None

@@ -87,7 +87,7 @@ class Cache:
         """The PCM stored under `key`, or None if absent or damaged (a damaged entry is removed)."""
         path = self._file(kind, key)
         try:
-            with open(path, "rb") as fh:
+            with open(path, "rb", buffering=0) as fh:
                 blob = fh.read()
         except FileNotFoundError:
             return None
@@ -113,7 +113,7 @@ class Cache:
         if (kind, key) in self._whole:
             return True
         try:
-            with open(self._file(kind, key), "rb") as fh:
+            with open(self._file(kind, key), "rb", buffering=0) as fh:
                 header = fh.read(_HEADER.size)
                 size = os.fstat(fh.fileno()).st_size
         except OSError:
@@ -139,7 +139,7 @@ class Cache:
             return self._read[kind, key]
         path = self._file(kind, key)
         try:
-            with open(path, "rb") as fh:
+            with open(path, "rb", buffering=0) as fh:
                 entry = json.loads(fh.read())
             if isinstance(entry, dict) and entry.get("key") == key and entry.get("version") == FORMAT_VERSION:
                 if kind == "chapters":

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import array
 import itertools
+import os
 import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import BinaryIO
 
 from ..audio import aac
 from ..audio.aac import FRAME, AacFormat, DamagedAudio, adts_format
@@ -67,12 +68,11 @@ def write_container(
     dest: Path,
     *,
     chapters: bool = True,
-    digest: Any = None,
 ) -> AacFormat:
     """Write `dest`: the index, the chapter titles and the AAC frames of `parts` (ADTS data, or files holding
     it, read one at a time, or frames `Copied` from another file), with `marks` as both chapter formats.
     `chapters=False` writes a plain M4A instead (brand M4A, the audio track alone): one chapter's audio, as
-    an EPUB's read-along plays it. `digest` (a hashlib object), if given, is fed the frames as written.
+    an EPUB's read-along plays it.
 
     `marks` are in samples, contiguous from 0 to the end of the audio (as players expect): ValueError if
     they are not. DamagedAudio if a part is not whole, well-formed ADTS, or if the parts disagree on the
@@ -105,13 +105,10 @@ def write_container(
             if (found := data.form if isinstance(data, Copied) else adts_format(data)) != form:
                 raise DamagedAudio(f"the joined parts are not in one audio format: {found} after {form}")
             if isinstance(data, Copied):
-                _copy(data, out, digest)
+                _copy(data, out)
                 sizes.extend(data.sizes)
                 continue
-            raw = b"".join(aac.frames(memoryview(data), sizes))
-            out.write(raw)
-            if digest is not None:
-                digest.update(raw)
+            out.write(b"".join(aac.frames(memoryview(data), sizes)))
         if len(sizes) != frames:
             raise DamagedAudio(f"the audio holds {len(sizes)} AAC frames, but the chapters span {frames}")
         end = out.tell()
@@ -123,18 +120,30 @@ def write_container(
     return form
 
 
-def _copy(part: Copied, out, digest: Any) -> None:
+def _copy(part: Copied, out: BinaryIO) -> None:
+    """Copy the part's frames to the end of `out`: by the kernel where it can (no trip through Python)."""
+    length, done = sum(part.sizes), 0
+    out.flush()
+    position = out.tell()
     with part.path.open("rb") as source:
-        source.seek(part.offset)
-        left = sum(part.sizes)
-        while left:
-            block = source.read(min(left, COPY_BLOCK))
+        try:
+            while done < length:
+                copied = os.copy_file_range(
+                    source.fileno(), out.fileno(), length - done, part.offset + done, position + done
+                )
+                if copied == 0:
+                    break
+                done += copied
+        except (AttributeError, OSError):  # no such call here, or not between these files
+            pass
+        source.seek(part.offset + done)
+        out.seek(position + done)
+        while done < length:
+            block = source.read(min(length - done, COPY_BLOCK))
             if not block:
                 raise DamagedAudio(f"{part.path} ends before the frames to copy from it")
             out.write(block)
-            if digest is not None:
-                digest.update(block)
-            left -= len(block)
+            done += len(block)
 
 
 def _head(

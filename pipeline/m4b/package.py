@@ -19,7 +19,6 @@ import re
 import struct
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
 
 from mutagen import MutagenError
 from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
@@ -118,20 +117,18 @@ def assemble_m4b(
     dest: Path,
     cover: bytes | None = None,
     build_id: str | None = None,
-    digest: Any = None,
 ) -> Path:
     """Join separately encoded chapters (ADTS, as `encode_adts` writes them) into `dest` without re-encoding.
 
     `parts` are the chapters' ADTS data, or files holding it, or frames copied from another M4B (`reuse`);
     they are read one at a time. `marks` must follow the layout in `audio.aac`'s docstring
-    (`audio.timeline.chapter_layout` computes it). Written atomically, as `write_m4b`. `digest` (a hashlib
-    object), if given, is fed the audio frames as written.
+    (`audio.timeline.chapter_layout` computes it). Written atomically, as `write_m4b`.
     """
     _check_marks(marks, total=marks[-1].end if marks else 0)
     with work_folder(dest) as work:
         book = work / "book.m4b"
         try:
-            form = mp4write.write_container(parts, marks, book, digest=digest)
+            form = mp4write.write_container(parts, marks, book)
         except DamagedAudio as exc:
             raise ToolError(f"the encoded audio for {dest.name} is damaged: {exc}") from exc
         if form.sample_rate != sample_rate:

@@ -2,24 +2,24 @@
 one from the cache and out of their ADTS headers (which cost a one-word rebuild more than all the rest).
 
 A build records the `Layout` of the file it wrote: its fingerprint, each line's segment key and frame
-count in order, and a digest of all its frames. The next build of the same book uses the file only if it
-is still exactly that: its build tag holds the fingerprint, its frames lie in one run of the recorded
-length, and they hash to the recorded digest (so a file damaged on disk is never copied from). The
-result is the same, byte for byte, as joining every line from the cache.
+count in order, and the file's identity on disk once it is in place (size, modification and change times,
+inode). The next build of the same book uses the file only if it is still that file, untouched: the same
+identity (as git trusts a file its index has seen: any write, even one that keeps the size and sets the
+modification time back, moves the change time), its build tag holding the fingerprint, its frames in one
+run of the recorded length. Hashing the frames instead would cost more than all the rest of a one-word
+rebuild. The result is the same, byte for byte, as joining every line from the cache.
 """
 
 from __future__ import annotations
 
 import array
-import hashlib
+import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import mp4read
-from .mp4write import COPY_BLOCK, Copied
-
-DIGEST = "sha256"  # of the frames as written; the fastest of hashlib's on a 64-bit CPU with SHA extensions
+from .mp4write import Copied
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,13 +27,13 @@ class Layout:
     """What a build wrote into its M4B: for the cache (`to_json`), so the next build can copy from it."""
 
     fingerprint: str
-    digest: str  # DIGEST of the audio frames, in order
+    file: tuple[int, ...]  # the file's `identity` once in place
     segments: tuple[tuple[str, int], ...]  # each line's segment key and its number of AAC frames
 
     def to_json(self) -> dict[str, object]:
         return {
             "fingerprint": self.fingerprint,
-            "digest": self.digest,
+            "file": list(self.file),
             "segments": [list(s) for s in self.segments],
         }
 
@@ -41,9 +41,16 @@ class Layout:
     def from_json(cls, value: object) -> Layout | None:
         try:
             segments = tuple((str(k), int(n)) for k, n in value["segments"])  # type: ignore[index]
-            return cls(str(value["fingerprint"]), str(value["digest"]), segments)  # type: ignore[index]
+            file = tuple(int(n) for n in value["file"])  # type: ignore[index]
+            return cls(str(value["fingerprint"]), file, segments)  # type: ignore[index]
         except (TypeError, KeyError, ValueError):
             return None
+
+
+def identity(path: Path) -> tuple[int, ...]:
+    """What changes whenever anything writes to the file at `path`, or puts another file there."""
+    found = os.stat(path)
+    return (found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_ino, found.st_dev)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,21 +64,15 @@ class Previous:
 
 def previous(path: Path, layout: Layout | None) -> Previous | None:
     """The file at `path` as `layout` recorded it, or None if it is not that file any more (or not whole)."""
-    if layout is None or mp4read.build_id(path) != layout.fingerprint:
+    try:
+        if layout is None or identity(path) != layout.file:
+            return None
+    except OSError:
+        return None
+    if mp4read.build_id(path) != layout.fingerprint:
         return None
     run = mp4read.audio_run(path)
     if run is None or len(run.sizes) != sum(frames for _, frames in layout.segments):
-        return None
-    digest, left = hashlib.new(DIGEST), run.end - run.start
-    try:
-        with path.open("rb") as source:
-            source.seek(run.start)
-            while left and (block := source.read(min(left, COPY_BLOCK))):
-                digest.update(block)
-                left -= len(block)
-    except OSError:
-        return None
-    if left or digest.hexdigest() != layout.digest:
         return None
     places: dict[str, tuple[int, int, int]] = {}
     frame, offset, view = 0, run.start, memoryview(run.sizes)
