@@ -235,7 +235,8 @@ class _Seen:
 def _lowercase_suspect(key: str, lexicon: Lexicon, words: Mapping[str, int] | None) -> str | None:
     """Why a word written in lower case may still be a name: a strong Russian ending and no English word.
     (The weak endings would catch French and German words in lower case: prochain, demain.)"""
-    ending = _ending(key, RUSSIAN_ENDINGS)  # first: most words have none, and then need no word list
+    # The ending first: most words have none, and then need no word list.
+    ending = _ending(key, RUSSIAN_ENDINGS) if key.endswith(RUSSIAN_ENDINGS) else None
     if not ending or len(key) < 2 or lexicon.is_known(key) or english_count(key, words)[0] is not None:
         return None
     return f"Russian-looking ending -{ending}"
