@@ -4,6 +4,11 @@
 returns a summary. It never prints and never exits: errors are exceptions from pipeline.errors.
 A rebuild renders only chapters whose audio changed and assembles the book from the cache; if nothing
 that shapes the file changed, it leaves the book alone and says it is up to date.
+
+That last answer is the commonest and is given before anything else: a hash of the input files and
+options, one cache entry and the book's own tag, with none of the stages imported (they are imported
+where the work needs them, in `_prepare` and `finish`), so a no-op rebuild costs little more than Python's
+start.
 """
 
 from __future__ import annotations
@@ -15,32 +20,24 @@ import time
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
-
-import filelock
+from typing import TYPE_CHECKING
 
 from . import __version__, tools
-from .audio import render
-from .audio import timeline as sentence_timeline
 from .audio.cache import Cache, default_root, key
-from .audio.render import (
-    ChapterJob,
-    Encoder,
-    EngineSpec,
-    Renderer,
-    calibrated_gain,
-    plan,
-)
 from .errors import AudiobookError, InputError
-from .files import output_name
-from .m4b import cover, package
-from .m4b.ffmetadata import chapter_title, clean_text
-from .model import Metadata
+from .m4b import FORMAT, mp4read
 from .progress import Reporter, Silent
-from .speech.lexicon import Lexicon
-from .speech.narration import ChapterScript, narrate
-from .text import manuscript, metadata, source
-from .voice import DEFAULT, make_engine
-from .voice.base import Engine
+from .text import locate
+
+if TYPE_CHECKING:
+    from .audio import timeline as sentence_timeline
+    from .audio.render import ChapterJob, EngineSpec, Renderer
+    from .model import Metadata
+    from .speech.lexicon import Lexicon
+    from .speech.narration import ChapterScript
+    from .speech.said import Said
+    from .text import source
+    from .voice.base import Engine
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +47,7 @@ class BuildOptions:
     source: Path = Path("script")
     output_dir: Path = Path("output")
     lexicon: Path | None = None
-    engine: str = DEFAULT
+    engine: str = "espeak"  # voice.DEFAULT (not imported here: it loads every engine's module)
     voice: str | None = None
     rate: int | None = None
     cache_dir: Path | None = None
@@ -107,6 +104,8 @@ class Prepared:
     identity: str  # the engine identity every key was made with
     engine: Engine  # this process's: it keys the cache and renders a small change without workers
     draft_keys: tuple[str, ...] = ()  # the drafts' cache entries this book uses (kept by `cache prune`)
+    drafting: str | None = None  # the drafting rules' version, when the book has names to draft
+    said_keys: tuple[str, ...] = ()  # the records of what its chapters say (kept by `cache prune`)
 
 
 def build(options: BuildOptions, *, reporter: Reporter | None = None, timeline: bool = False) -> BuildResult:
@@ -119,6 +118,8 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None, timeline: 
     ready = prepare(options, reporter=report, timeline=timeline)
     if isinstance(ready, BuildResult):
         return ready
+    from .audio.render import Renderer
+
     with Renderer(ready.spec, ready.cache, jobs=options.jobs, engine=ready.engine) as renderer:
         return finish(ready, renderer, reporter=report, timeline=timeline)
 
@@ -138,19 +139,44 @@ def prepare(
     """
     report = reporter or Silent()
     started = time.monotonic()
-    tools.ffmpeg()  # a missing encoder is found before any work, not after synthesis
     cache = Cache(options.cache_dir or default_root())
     inputs = _inputs_key(options)
     quick = None if timeline else _unchanged(options, inputs, cache, started)
     if quick is not None:
         report.note(f"{quick.path} is up to date: nothing to synthesize or encode")
         return quick
+    tools.remember_in(cache.root)  # where ffmpeg is and its version: asked once, not in every build
+    tools.ffmpeg()  # a missing encoder is found before any work, not after synthesis
+    return _prepare(options, report, started, cache, inputs, loaded, engines)
+
+
+def _prepare(
+    options: BuildOptions,
+    report: Reporter,
+    started: float,
+    cache: Cache,
+    inputs: str | None,
+    loaded: source.Loaded | None,
+    engines: dict[EngineSpec, Engine] | None,
+) -> Prepared:
+    from .audio import render
+    from .audio.render import Encoder, EngineSpec, calibrated_gain, plan
+    from .files import output_name
+    from .m4b.ffmetadata import clean_text
+    from .speech.lexicon import Lexicon
+    from .speech.narration import narrate
+    from .speech.said import Said
+    from .text import source
+    from .voice import make_engine
+
     loaded = loaded or source.load(options.source, strict_encoding=options.strict_encoding)
     book = loaded.book
     if options.overrides:
         book = replace(book, metadata=override_metadata(book.metadata, dict(options.overrides)))
     lexicon_file = source.lexicon_path(options.source, options.lexicon)
     lexicon = Lexicon.load(lexicon_file) if lexicon_file else Lexicon.empty()
+    # What earlier builds said of each chapter: only the paragraphs edited since are normalised again.
+    said = Said(book, lambda record: cache.get_json("said", record), salt=",".join(_tool_versions()))
     voice = options.voice or book.metadata.voice
     rate = options.rate or book.metadata.rate
     # Made here only to name the voice and key the cache: the workers synthesize, each with its own engine.
@@ -166,9 +192,11 @@ def prepare(
     )
     drafted, draft_keys = 0, []
     if options.draft:
-        lexicon, drafted, draft_keys = with_drafts(book, lexicon, cache)
+        lexicon, drafted, draft_keys = with_drafts(book, lexicon, cache, said=said)
     meta = book.metadata if book.metadata.narrator else replace(book.metadata, narrator=_narrator(engine))
-    scripts = narrate(book, lexicon=lexicon, notation=engine.NOTATION)
+    scripts = narrate(book, lexicon=lexicon, notation=engine.NOTATION, said=said)
+    for record, value in said.new().items():
+        cache.put_json("said", record, value)
     if not scripts:
         raise InputError(
             "nothing in the manuscript can be read aloud",
@@ -209,11 +237,16 @@ def prepare(
         identity=identity,
         engine=engine,
         draft_keys=tuple(draft_keys),
+        said_keys=tuple(said.keys),
+        # The drafting rules' version, if this book's drafts depend on them (it has names to draft).
+        drafting=_draft_version() if draft_keys[1:] else None,
     )
 
 
 def _mostly_new(scripts: tuple[ChapterScript, ...], identity: str, cache: Cache) -> bool:
     """Whether more sentences than a small change are missing from the cache (so workers will be needed)."""
+    from .audio import render
+
     missing = 0
     for script in scripts:
         for line in script.lines:
@@ -226,6 +259,8 @@ def _mostly_new(scripts: tuple[ChapterScript, ...], identity: str, cache: Cache)
 
 def override_metadata(meta: Metadata, values: dict[str, str]) -> Metadata:
     """`meta` with fields given elsewhere (a catalogue's line) put over what the book itself says."""
+    from .model import Metadata
+
     known = {f.name for f in dataclasses.fields(Metadata)}
     changes: dict[str, object] = {k: v for k, v in values.items() if k in known}
     if "rate" in changes:
@@ -247,6 +282,11 @@ def finish(
 
     `lock_wait`: seconds to wait for another build writing the same book (0: say so and stop).
     """
+    from . import files
+    from .audio import timeline as sentence_timeline
+    from .audio.aac import FRAME
+    from .m4b import package, reuse
+
     report = reporter or Silent()
     options, cache, jobs, dest = ready.options, ready.cache, ready.jobs, ready.dest
     scripts, meta, uses, total_sentences = ready.scripts, ready.meta, ready.uses, ready.sentences
@@ -254,33 +294,20 @@ def finish(
     engine, art, cover_key = ready.engine, ready.art, ready.cover_key
     segments = [segment for job in jobs for segment in job.segments]
     options.output_dir.mkdir(parents=True, exist_ok=True)
-    lock = filelock.FileLock(str(options.output_dir / f".{dest.name}.lock"))
-    try:
-        lock.acquire(timeout=lock_wait)
-    except filelock.Timeout:
+    lock = files.lock(options.output_dir / f".{dest.name}.lock", wait=lock_wait)
+    if lock is None:
         raise AudiobookError(
             f"another build is writing {dest} right now",
             path=dest,
             fix="wait for it to finish, then run this build again",
-        ) from None
+        )
     try:
         current = package.build_id(dest) == fingerprint
-        if inputs is not None:
-            cache.put_json(
-                "inputs",
-                inputs,
-                {
-                    "fingerprint": fingerprint,
-                    "dest": str(dest),
-                    "sentences": total_sentences,
-                    "uses": dict(uses),
-                },
-            )
         if current and options.formats == {"m4b"} and not timeline:
             report.note(f"{dest} is up to date: nothing to synthesize or encode")
-            return replace(
-                _result(dest, jobs, total_sentences, 0, 0, 0, True, uses, started), outputs=(dest,)
-            )
+            result = _result(dest, jobs, total_sentences, 0, 0, 0, True, uses, started)
+            _remember_inputs(ready, result)
+            return replace(result, outputs=(dest,))
         synthesized = encoded = encoded_segments = 0
         report.start("Synthesizing and encoding", sum(job.words for job in jobs), "word")
         for job, done in renderer.render(jobs):
@@ -294,11 +321,22 @@ def finish(
             [s.title for s in scripts], [[i.samples for i in x] for x in infos]
         )
         redone: list[int] = []
+        layout = reuse.Layout.from_json(cache.remembered(dest).get("layout"))  # of the file there now
         if not current or encoded:
             report.start("Assembling", 0, "")
+            # The lines the last build's file holds are copied from it; the others come from the cache.
+            old = reuse.previous(dest, layout)
+            copied = reuse.reused((segment.key for segment in segments), old)
+            fresh = tuple(
+                replace(job, segments=tuple(s for s in job.segments if s.key not in copied)) for job in jobs
+            )
             package.assemble_m4b(
-                sentence_timeline.encoded_audio(
-                    renderer, jobs, sample_rate=engine.sample_rate, redone=redone
+                reuse.parts(
+                    [segment.key for segment in segments],
+                    old,
+                    sentence_timeline.encoded_audio(
+                        renderer, fresh, sample_rate=engine.sample_rate, redone=redone
+                    ),
                 ),
                 sample_rate=engine.sample_rate,
                 marks=marks,
@@ -307,7 +345,15 @@ def finish(
                 cover=art,
                 build_id=fingerprint,
             )
+            frames = [
+                (s.key, info.samples // FRAME + 1)
+                for job, job_infos in zip(jobs, infos, strict=True)
+                for s, info in zip(job.segments, job_infos, strict=True)
+            ]
+            layout = reuse.Layout(fingerprint, reuse.identity(dest), tuple(frames))
             report.finish()
+        elif layout is not None and layout.fingerprint != fingerprint:
+            layout = None
         encoded += len(set(redone))
         outputs: tuple[Path, ...] = (dest,)
         chapters = sentence_timeline.timed_chapters(scripts, jobs, infos, marks)
@@ -346,11 +392,14 @@ def finish(
                 "covers": [cover_key] if cover_key else [],
                 "inputs": [inputs] if inputs else [],
                 "drafts": list(ready.draft_keys),
+                "said": list(ready.said_keys),
             },
+            layout=layout.to_json() if layout is not None else None,
         )
         result = _result(
             dest, jobs, total_sentences, synthesized, encoded, encoded_segments, False, uses, started
         )
+        _remember_inputs(ready, result)
         return replace(
             result,
             outputs=outputs,
@@ -359,37 +408,54 @@ def finish(
             timeline=chapters if timeline else (),
         )
     finally:
-        lock.release()
+        files.unlock(lock)
 
 
 def _inputs_key(options: BuildOptions) -> str | None:
     """A hash of every input file's bytes and every option: if it and the book's tag are as last time, the
     book is up to date without reading, narrating or keying anything. None if an input cannot be read (the
-    full build will then say what is wrong)."""
+    full build will then say what is wrong). Files the inputs name (book.yaml's cover) are checked against
+    what the last build recorded (`_unchanged`), so this reads no YAML."""
     try:
-        folder = source.folder_of(options.source)
         files = [
-            *manuscript.manuscript_files(options.source),
-            metadata.find(folder),
-            source.lexicon_path(options.source, options.lexicon),
+            *locate.manuscript_files(options.source),
+            locate.metadata_file(locate.folder_of(options.source)),
+            locate.lexicon_path(options.source, options.lexicon),
         ]
-        digests = [(str(f), hashlib.blake2b(f.read_bytes(), digest_size=16).hexdigest()) for f in files if f]
-        meta_file = metadata.find(folder)
-        if meta_file is not None:
-            cover_value = metadata.read(meta_file).values.get("cover")
-            if cover_value is not None:
-                digests.append(
-                    (str(cover_value), hashlib.blake2b(cover_value.read_bytes(), digest_size=16).hexdigest())
-                )
+        digests = [(str(f), _file_digest(f)) for f in files if f]
         for name, value in options.overrides:
             if name == "cover":
-                cover_file = Path(value)
-                digests.append((value, hashlib.blake2b(cover_file.read_bytes(), digest_size=16).hexdigest()))
+                digests.append((value, _file_digest(Path(value))))
     except (AudiobookError, OSError):
         return None
     fields = {f.name: str(getattr(options, f.name)) for f in dataclasses.fields(options)}
-    drafting = _draft_version() if options.draft else None
-    return key("inputs", __version__, package.FORMAT, _tool_versions(), fields, digests, drafting)
+    return key("inputs", __version__, FORMAT, _tool_versions(), fields, digests)
+
+
+def _file_digest(path: Path) -> str:
+    return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+
+
+def _remember_inputs(ready: Prepared, result: BuildResult) -> None:
+    """Record what the inputs made, for `_unchanged`: the book's fingerprint and what a result reports, the
+    files the inputs name and the drafting rules' version, when the book's drafts depend on them."""
+    if ready.inputs is None:
+        return
+    named = [ready.meta.cover] if ready.meta.cover is not None else []
+    ready.cache.put_json(
+        "inputs",
+        ready.inputs,
+        {
+            "fingerprint": ready.fingerprint,
+            "dest": str(ready.dest),
+            "sentences": ready.sentences,
+            "uses": dict(ready.uses),
+            "chapters": result.chapters,
+            "duration": result.duration,
+            "files": [[str(path), _file_digest(path)] for path in named],
+            "drafting": ready.drafting,
+        },
+    )
 
 
 def _draft_version() -> str:
@@ -398,7 +464,9 @@ def _draft_version() -> str:
     return draft.data_version()
 
 
-def with_drafts(book, lexicon: Lexicon, cache: Cache) -> tuple[Lexicon, int, list[str]]:
+def with_drafts(
+    book, lexicon: Lexicon, cache: Cache, *, said: Said | None = None
+) -> tuple[Lexicon, int, list[str]]:
     """`lexicon` with a drafted entry for every name of `book` it lacks, how many, and the cache keys used.
 
     The drafts are kept in the cache under the names and the drafting data's version, so a rebuild costs one
@@ -410,17 +478,20 @@ def with_drafts(book, lexicon: Lexicon, cache: Cache) -> tuple[Lexicon, int, lis
     Drafted entries rewrite sentences as entries do, so a sentence's audio is keyed on its drafted phonemes
     and only the sentences whose names' drafts changed are synthesized again.
     """
-    from .speech import draft, english, names
-    from .voice.espeak import texts_to_phonemes
+    from .speech import english, names
+    from .speech.lexicon import Lexicon
 
     memo_key = key("english-words", english.word_list_version())
     memo = cache.get_json("drafts", memo_key)
     words = english.RememberedWords(memo if isinstance(memo, dict) else None)
-    groups = [list(g.spellings) for g in names.check(book, lexicon, words=words).groups]
+    groups = [list(g.spellings) for g in names.check(book, lexicon, words=words, said=said).groups]
     if words.grew:
         cache.put_json("drafts", memo_key, words.asked)
     if not groups:
         return lexicon, 0, [memo_key]
+    from .speech import draft  # only a book with names to draft needs the drafting rules
+    from .voice.espeak import texts_to_phonemes
+
     drafts_key = key("drafts", draft.data_version(), groups)
     kept = cache.get_json("drafts", drafts_key)
     try:
@@ -443,25 +514,22 @@ def with_drafts(book, lexicon: Lexicon, cache: Cache) -> tuple[Lexicon, int, lis
     return merged, len(entries), [memo_key, drafts_key]
 
 
-def _tool_versions() -> list[str]:
-    from importlib import metadata as installed
+TOOLS = (
+    "pyttsx3",
+    "espeakng-loader",
+    "imageio-ffmpeg",
+    "num2words",
+    "sentencex",
+    "py3langid",
+    "pyspellchecker",
+    "pymorphy3",
+    "pymorphy3-dicts-ru",
+)
 
-    names = (
-        "pyttsx3",
-        "espeakng-loader",
-        "imageio-ffmpeg",
-        "num2words",
-        "sentencex",
-        "pymorphy3",
-        "pymorphy3-dicts-ru",
-    )
-    versions = []
-    for name in names:
-        try:
-            versions.append(f"{name}={installed.version(name)}")
-        except installed.PackageNotFoundError:
-            versions.append(f"{name}=?")
-    return versions
+
+def _tool_versions() -> list[str]:
+    """name=version of each library the audio depends on."""
+    return tools.installed_versions(TOOLS)
 
 
 def _unchanged(options: BuildOptions, inputs: str | None, cache: Cache, started: float) -> BuildResult | None:
@@ -469,16 +537,22 @@ def _unchanged(options: BuildOptions, inputs: str | None, cache: Cache, started:
     if inputs is None or options.formats != {"m4b"}:
         return None
     known = cache.get_json("inputs", inputs)
-    if not isinstance(known, dict):
+    if not isinstance(known, dict) or not {"chapters", "duration", "files"} <= known.keys():
         return None
     dest = Path(known.get("dest", ""))
-    if not dest.is_file() or package.build_id(dest) != known.get("fingerprint"):
+    if not dest.is_file() or mp4read.build_id(dest) != known.get("fingerprint"):
         return None
-    back = package.read_back(dest)
+    try:
+        if any(_file_digest(Path(path)) != digest for path, digest in known["files"]):
+            return None
+    except (OSError, TypeError, ValueError):
+        return None
+    if known.get("drafting") is not None and known["drafting"] != _draft_version():
+        return None
     return BuildResult(
         path=dest,
-        chapters=len(back.quicktime_chapters),
-        duration=back.duration,
+        chapters=int(known["chapters"]),
+        duration=float(known["duration"]),
         size=dest.stat().st_size,
         sentences=int(known.get("sentences", 0)),
         synthesized=0,
@@ -496,6 +570,8 @@ def _cover(
 ) -> tuple[bytes, str | None]:
     """The cover: the one book.yaml names, else the manuscript's own (an EPUB's), else a generated one
     (remembered in the cache: drawing it takes a while), with its cache key."""
+    from .m4b import cover
+
     if meta.cover is not None:
         return cover.cover_image(meta), None
     if own is not None:
@@ -520,10 +596,12 @@ def _fingerprint(
     jobs: tuple[ChapterJob, ...], scripts: tuple[ChapterScript, ...], meta: Metadata, art: bytes
 ) -> str:
     """Everything the finished file depends on: the chapters' audio, their titles, the tags and the cover."""
+    from .m4b.ffmetadata import chapter_title
+
     fields = meta.key_fields()
     return key(
         "book",
-        package.FORMAT,
+        FORMAT,
         [[segment.key for segment in job.segments] for job in jobs],
         [chapter_title(s.title) for s in scripts],
         fields,
@@ -532,11 +610,10 @@ def _fingerprint(
 
 
 def _result(dest, jobs, sentences, synthesized, encoded, segments, up_to_date, uses, started) -> BuildResult:
-    back = package.read_back(dest)
     return BuildResult(
         path=dest,
         chapters=len(jobs),
-        duration=back.duration,
+        duration=mp4read.movie_duration(dest),
         size=dest.stat().st_size,
         sentences=sentences,
         synthesized=synthesized,

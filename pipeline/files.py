@@ -1,12 +1,16 @@
-"""Files on disk: names that are safe on any filesystem, and work folders beside the file they make, so a
-finished file is renamed into place (never copied, never left half-written under its final name)."""
+"""Files on disk: names that are safe on any filesystem, work folders beside the file they make, so a
+finished file is renamed into place (never copied, never left half-written under its final name), and the
+lock that keeps two builds from writing one book at once."""
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import os
 import re
 import shutil
 import tempfile
+import time
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,3 +55,31 @@ def work_folder(dest: Path) -> Iterator[Path]:
         yield work
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+LOCK_POLL = 0.05  # seconds between tries while waiting for a lock
+
+
+def lock(path: Path, *, wait: float = 0.0) -> int | None:
+    """An exclusive lock on the file `path` (made if need be), held until `unlock(it)`; None if another
+    process still holds it after `wait` seconds. The system lets go of it when its process ends, killed
+    or not, so a crashed build never leaves a book locked (flock, as filelock's Unix lock)."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                os.close(fd)
+                return None
+            time.sleep(min(LOCK_POLL, max(0.0, deadline - time.monotonic())))
+        except BaseException:
+            os.close(fd)
+            raise
+
+
+def unlock(held: int) -> None:
+    fcntl.flock(held, fcntl.LOCK_UN)
+    os.close(held)

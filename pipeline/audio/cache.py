@@ -2,8 +2,9 @@
 
 Kinds of entry: `sentences` (PCM of one spoken sentence), `aac` (one segment, levelled and encoded),
 `chapters` (JSON: a segment's length and its sentences' times), `calibration` (a voice's gain), `covers`,
-`inputs` (what the last build of a set of inputs made) and `books` (which entries each book's latest build
-uses, so `prune` can drop what no book needs any more). Audio entries carry a small header (magic,
+`inputs` (what the last build of a set of inputs made), `said` (what the speech stage said of a chapter's
+paragraphs) and `books` (which entries each book's latest build uses, so `prune` can drop what no book
+needs any more). Audio entries carry a small header (magic,
 format version, sample rate, length, BLAKE2 digest); JSON entries carry their own key. Every entry is
 written to a temporary name and renamed into place, and verified when read: a missing, truncated or corrupt
 entry is a miss (and is removed), never a crash and never silence in the book.
@@ -23,11 +24,9 @@ import struct
 import tempfile
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import platformdirs
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +41,7 @@ _SUFFIX = {
     "covers": ".img",
     "inputs": ".json",
     "drafts": ".json",
+    "said": ".json",
     "books": ".json",
 }
 KEPT = ("calibration",)  # a few bytes per voice, measured by synthesizing: never pruned
@@ -53,6 +53,8 @@ def default_root() -> Path:
     env = os.environ.get("AUDIOBOOK_CACHE")
     if env:
         return Path(env).expanduser()
+    import platformdirs  # here, not above: a no-op rebuild with $AUDIOBOOK_CACHE set never needs it
+
     return Path(platformdirs.user_cache_dir("audiobook-pipeline"))
 
 
@@ -69,15 +71,24 @@ def _digest(data: bytes | memoryview) -> bytes:
 @dataclass(frozen=True)
 class Cache:
     root: Path
+    # What this object has already found whole (audio entries) or read (segment records): a build asks
+    # about every segment several times, and a rebuild's segments are nearly all in the cache. Only what
+    # was found is remembered; a damaged entry is forgotten as it is removed.
+    _whole: set[tuple[str, str]] = field(default_factory=set, compare=False, repr=False)
+    _read: dict[tuple[str, str], Any] = field(default_factory=dict, compare=False, repr=False)
 
     def _path(self, kind: str, key: str) -> Path:
-        return self.root / kind / key[:2] / f"{key}{_SUFFIX.get(kind, '.bin')}"
+        return Path(self._file(kind, key))
+
+    def _file(self, kind: str, key: str) -> str:
+        return f"{os.fspath(self.root)}/{kind}/{key[:2]}/{key}{_SUFFIX.get(kind, '.bin')}"
 
     def get(self, kind: str, key: str, *, sample_rate: int) -> bytes | None:
         """The PCM stored under `key`, or None if absent or damaged (a damaged entry is removed)."""
-        path = self._path(kind, key)
+        path = self._file(kind, key)
         try:
-            blob = path.read_bytes()
+            with open(path, "rb", buffering=0) as fh:
+                blob = fh.read()
         except FileNotFoundError:
             return None
         except OSError as exc:
@@ -94,46 +105,64 @@ class Cache:
             ) and _digest(payload) == digest:
                 return bytes(payload)
         log.warning("cache entry %s is damaged; rendering again", path)
-        path.unlink(missing_ok=True)
+        self._forget(kind, key)
         return None
 
     def contains(self, kind: str, key: str) -> bool:
         """Whether a whole entry is there (its size agrees with its header; `get` checks the digest too)."""
-        path = self._path(kind, key)
+        if (kind, key) in self._whole:
+            return True
         try:
-            with path.open("rb") as fh:
+            with open(self._file(kind, key), "rb", buffering=0) as fh:
                 header = fh.read(_HEADER.size)
-                size = path.stat().st_size
+                size = os.fstat(fh.fileno()).st_size
         except OSError:
             return False
         if len(header) < _HEADER.size:
             return False
         magic, version, _, length, _ = _HEADER.unpack(header)
-        return (magic, version) == (_MAGIC, FORMAT_VERSION) and size == _HEADER.size + length
+        whole = (magic, version) == (_MAGIC, FORMAT_VERSION) and size == _HEADER.size + length
+        if whole:
+            self._whole.add((kind, key))
+        return whole
 
     def put(self, kind: str, key: str, data: bytes, *, sample_rate: int) -> None:
         """Store audio `data` atomically: readers see the whole entry or none."""
         header = _HEADER.pack(_MAGIC, FORMAT_VERSION, sample_rate, len(data), _digest(data))
+        self._whole.discard((kind, key))
         self._write(self._path(kind, key), header, data)
 
     def get_json(self, kind: str, key: str) -> Any:
-        """The JSON value stored under `key`, or None if absent or damaged (a damaged entry is removed)."""
-        path = self._path(kind, key)
+        """The JSON value stored under `key`, or None if absent or damaged (a damaged entry is removed).
+        A segment's record (kind `chapters`) is read once per Cache object: treat it as read-only."""
+        if (kind, key) in self._read:
+            return self._read[kind, key]
+        path = self._file(kind, key)
         try:
-            entry = json.loads(path.read_bytes())
+            with open(path, "rb", buffering=0) as fh:
+                entry = json.loads(fh.read())
             if isinstance(entry, dict) and entry.get("key") == key and entry.get("version") == FORMAT_VERSION:
+                if kind == "chapters":
+                    self._read[kind, key] = entry["value"]
                 return entry["value"]
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError):
             pass
         log.warning("cache entry %s is damaged; rendering again", path)
-        path.unlink(missing_ok=True)
+        self._forget(kind, key)
         return None
 
     def put_json(self, kind: str, key: str, value: Any) -> None:
         blob = json.dumps({"version": FORMAT_VERSION, "key": key, "value": value}, separators=(",", ":"))
+        self._read.pop((kind, key), None)
         self._write(self._path(kind, key), blob.encode("utf-8"))
+
+    def _forget(self, kind: str, key: str) -> None:
+        """Remove a damaged entry, and what this object remembered of it."""
+        self._whole.discard((kind, key))
+        self._read.pop((kind, key), None)
+        Path(self._file(kind, key)).unlink(missing_ok=True)
 
     def _write(self, path: Path, *chunks: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -158,10 +187,18 @@ class Cache:
                         total += path.stat().st_size
         return count, total
 
-    def remember(self, book: Path, used: dict[str, Iterable[str]]) -> None:
-        """Record the entries (kind -> keys) the latest build of `book`, its output file, uses."""
+    def remember(self, book: Path, used: dict[str, Iterable[str]], *, layout: Any = None) -> None:
+        """Record the entries (kind -> keys) the latest build of `book`, its output file, uses, and what
+        else the next build will want to know of the file (`layout`, see `m4b.reuse`)."""
         value = {"book": str(book), "entries": {kind: sorted(set(keys)) for kind, keys in used.items()}}
+        if layout is not None:
+            value["layout"] = layout
         self.put_json("books", key("book", str(book.absolute())), value)
+
+    def remembered(self, book: Path) -> dict[str, Any]:
+        """What `remember` recorded of `book` (empty if nothing)."""
+        value = self.get_json("books", key("book", str(book.absolute())))
+        return value if isinstance(value, dict) else {}
 
     def prune(self, *, grace: float = PRUNE_GRACE) -> tuple[int, int]:
         """Remove what no book needs any more: entries not used by the latest build of any book whose output

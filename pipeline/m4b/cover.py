@@ -9,11 +9,13 @@ from __future__ import annotations
 import io
 import logging
 from pathlib import Path
-
-from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
+from typing import TYPE_CHECKING
 
 from ..errors import ConfigError
 from ..model import Metadata
+
+if TYPE_CHECKING:  # Pillow is loaded where a cover is read or drawn: a rebuild takes its cover from the cache
+    from PIL import Image, ImageDraw, ImageFont
 
 log = logging.getLogger(__name__)
 GENERATOR_VERSION = 1  # change when generated covers change, so cached ones are drawn again
@@ -45,6 +47,8 @@ def cover_image(metadata: Metadata) -> bytes:
 
 def from_image_bytes(data: bytes, path: Path) -> bytes:
     """JPEG or PNG bytes of an image (`path` names where it came from, for the error message)."""
+    from PIL import Image, UnidentifiedImageError
+
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.load()
@@ -62,6 +66,8 @@ def from_image_bytes(data: bytes, path: Path) -> bytes:
 
 def generated_cover(title: str, author: str) -> bytes:
     """A square PNG: the title large and the author smaller, each wrapped and centred, on a dark ground."""
+    from PIL import Image, ImageDraw
+
     image = Image.new("RGB", (SIZE, SIZE), _BACKGROUND)
     draw = ImageDraw.Draw(image)
     width = SIZE - 2 * _MARGIN
@@ -90,6 +96,8 @@ def _fit_text(
     draw: ImageDraw.ImageDraw, text: str, *, width: int, sizes: tuple[int, ...]
 ) -> tuple[ImageFont.FreeTypeFont, list[str]]:
     """The largest size at which `text` wraps into at most four lines of `width`, and those lines."""
+    from PIL import ImageFont
+
     for size in sizes:
         font = ImageFont.load_default(size=size)
         lines = _wrap(draw, text, font, width)

@@ -2,25 +2,26 @@
 
 mutagen reads tags and Nero chapters; the QuickTime chapter track (the only one Apple Books reads) and
 the edit-list-corrected duration come from a small box walker here, so neither format can hide the other.
+The walker alone also reads the build's own tag (`build_id`), so a no-op rebuild never loads mutagen.
 """
 
 from __future__ import annotations
 
+import array
 import logging
 import struct
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from mutagen import MutagenError
-from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
-
-from .. import tools
+from ..audio.aac import AacFormat
 from ..errors import InputError, ToolError
-from ..runner import run
 
 log = logging.getLogger(__name__)
+
+BUILD_TAG = "----:org.audiobook-pipeline:BUILD"  # what the file was built from, so a no-op rebuild is seen
 
 Chapters = tuple[tuple[str, float], ...]  # (title, start in seconds)
 
@@ -44,6 +45,8 @@ class ReadBack:
 
 def read_back(path: Path) -> ReadBack:
     """Everything a player reads from `path`; InputError naming it if it is not a readable MP4 file."""
+    from mutagen import MutagenError
+
     try:
         return _read_back(path)
     except (MutagenError, ValueError, struct.error) as exc:
@@ -55,6 +58,8 @@ def read_back(path: Path) -> ReadBack:
 
 
 def _read_back(path: Path) -> ReadBack:
+    from mutagen.mp4 import MP4, MP4Cover
+
     mp4 = MP4(path)
     tags: dict[str, list[str | int]] = {}
     cover: bytes | None = None
@@ -85,6 +90,9 @@ def _read_back(path: Path) -> ReadBack:
 
 def decode_errors(path: Path) -> str:
     """What ffmpeg complains about while decoding all of `path`'s audio: empty means it decodes cleanly."""
+    from .. import tools
+    from ..runner import run
+
     try:
         proc = run(
             [tools.ffmpeg(), "-hide_banner", "-nostats", "-v", "error", "-i", path, "-f", "null", "-"],
@@ -133,7 +141,117 @@ def quicktime_chapters(path: Path) -> Chapters:
     return tuple((title, start / timescale + shift) for title, start in zip(titles, starts, strict=True))
 
 
+def build_id(path: Path) -> str | None:
+    """The build fingerprint `package.assemble_m4b` tagged `path` with (BUILD_TAG), as mutagen reads it;
+    None if there is no such file or tag, or the file is not MP4."""
+    _, mean, name = BUILD_TAG.split(":")
+    try:
+        meta = _find(_moov(path), b"udta", b"meta")
+        ilst = _find(meta[4:], b"ilst") if meta is not None else None  # meta is a full box
+        for kind, body in _boxes(ilst or b""):
+            if kind != b"----":
+                continue
+            parts = list(_boxes(body))  # mean and name (full boxes), then the data: type, locale, value
+            said = {k: v[4:] for k, v in parts if k in (b"mean", b"name")}
+            data = next((v for k, v in parts if k == b"data"), None)
+            if said == {b"mean": mean.encode(), b"name": name.encode()} and data is not None:
+                return data[8:].decode("utf-8", "replace")
+    except (OSError, ValueError, struct.error):
+        return None
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class AudioRun:
+    """Where an M4B's AAC frames are: one run of bytes from `start`, frame after frame, of `sizes`."""
+
+    start: int
+    sizes: array.array  # each frame's size in bytes, in order
+    form: AacFormat
+
+    @property
+    def end(self) -> int:
+        return self.start + sum(self.sizes)
+
+
+def audio_run(path: Path) -> AudioRun | None:
+    """The audio track's frames, if they lie in `path` as one run in order (as `mp4write` writes them and
+    mutagen keeps them); None if not, or if the file is not such an MP4."""
+    try:
+        moov = _moov(path)
+        for kind, trak in _boxes(moov):
+            hdlr = _find(trak, b"mdia", b"hdlr") if kind == b"trak" else None
+            if hdlr is not None and hdlr[8:12] == b"soun":
+                stbl = _find(trak, b"mdia", b"minf", b"stbl")
+                return _run(stbl) if stbl is not None else None
+    except (OSError, ValueError, struct.error):
+        return None
+    return None
+
+
+def _run(stbl: bytes) -> AudioRun | None:
+    stsz, stsc = _find(stbl, b"stsz") or b"", _find(stbl, b"stsc") or b""
+    fixed, count = struct.unpack(">II", stsz[4:12])
+    if fixed:
+        return None
+    sizes = _table("I", stsz[12 : 12 + 4 * count], count)
+    if (stco := _find(stbl, b"stco")) is not None:
+        chunks = _table("I", stco[8:], struct.unpack(">I", stco[4:8])[0])
+    elif (co64 := _find(stbl, b"co64")) is not None:
+        chunks = _table("Q", co64[8:], struct.unpack(">I", co64[4:8])[0])
+    else:
+        return None
+    runs = list(struct.iter_unpack(">III", stsc[8 : 8 + 12 * struct.unpack(">I", stsc[4:8])[0]]))
+    form = _aac_format(_find(stbl, b"stsd") or b"")
+    if not chunks or not runs or form is None:
+        return None
+    view, position, sample = memoryview(sizes), chunks[0], 0
+    for index, offset in enumerate(chunks, 1):
+        per_chunk = next(spc for first, spc, _ in reversed(runs) if first <= index)
+        if offset != position:
+            return None  # the chunks are not one after another
+        position += sum(view[sample : sample + per_chunk])
+        sample += per_chunk
+    return AudioRun(chunks[0], sizes, form) if sample == count else None
+
+
+def _table(code: str, data: bytes, count: int) -> array.array:
+    table = array.array(code)
+    table.frombytes(data[: table.itemsize * count])
+    if len(table) != count:
+        raise ValueError("a sample table is cut short")
+    if sys.byteorder == "little":
+        table.byteswap()  # big-endian on disk
+    return table
+
+
+def _aac_format(stsd: bytes) -> AacFormat | None:
+    """The AAC format in the sample entry's AudioSpecificConfig (esds: the ES descriptor, its decoder config,
+    then the config); None if it is not there as `mp4write` and ffmpeg write it."""
+    mp4a = _find(stsd[8:], b"mp4a")  # after the full box's flags and the entry count
+    esds = _find(mp4a[28:], b"esds") if mp4a is not None else None  # after the audio sample entry's fields
+    body = esds[4:] if esds is not None else b""
+    for tag, skip in ((0x03, 3), (0x04, 13), (0x05, 0)):  # ES (id, flags), decoder config (13 bytes), config
+        if not body or body[0] != tag:
+            return None
+        length, header = 0, 1
+        while header < len(body):  # the length in 7-bit groups, the high bit set on all but the last
+            length = length << 7 | body[header] & 0x7F
+            header += 1
+            if not body[header - 1] & 0x80:
+                break
+        content = body[header : header + length]
+        if tag == 0x03 and (len(content) < 3 or content[2]):
+            return None  # an ES descriptor with optional fields: not ours
+        body = content[skip:]
+    if len(body) < 2:
+        return None
+    return AacFormat((body[0] >> 3) - 1, (body[0] & 0x07) << 1 | body[1] >> 7, body[1] >> 3 & 0x0F)
+
+
 def _plain(value: object) -> str | int:
+    from mutagen.mp4 import MP4FreeForm
+
     if isinstance(value, MP4FreeForm):
         return bytes(value).decode("utf-8", "replace")
     if isinstance(value, int | str):

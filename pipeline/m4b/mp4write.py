@@ -18,9 +18,12 @@ from __future__ import annotations
 
 import array
 import itertools
+import os
 import struct
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from ..audio import aac
 from ..audio.aac import FRAME, AacFormat, DamagedAudio, adts_format
@@ -45,12 +48,31 @@ _TEXT_MEDIA_HEADER = bytes.fromhex(
 _ENCD_UTF8 = struct.pack(">I4sI", 12, b"encd", 0x100)  # "this text sample is UTF-8"
 
 
+@dataclass(frozen=True, slots=True)
+class Copied:
+    """AAC frames to copy as they are from another file (an earlier build of the book, `reuse`): out of
+    their ADTS headers already, `sizes` of them one after another from byte `offset` of `path`."""
+
+    path: Path
+    offset: int
+    sizes: array.array
+    form: AacFormat
+
+
+COPY_BLOCK = 1 << 20  # bytes read at a time when copying frames from another file
+
+
 def write_container(
-    parts: Iterable[bytes | Path], marks: Sequence[ChapterMark], dest: Path, *, chapters: bool = True
+    parts: Iterable[bytes | Path | Copied],
+    marks: Sequence[ChapterMark],
+    dest: Path,
+    *,
+    chapters: bool = True,
 ) -> AacFormat:
     """Write `dest`: the index, the chapter titles and the AAC frames of `parts` (ADTS data, or files holding
-    it, read one at a time), with `marks` as both chapter formats. `chapters=False` writes a plain M4A
-    instead (brand M4A, the audio track alone): one chapter's audio, as an EPUB's read-along plays it.
+    it, read one at a time, or frames `Copied` from another file), with `marks` as both chapter formats.
+    `chapters=False` writes a plain M4A instead (brand M4A, the audio track alone): one chapter's audio, as
+    an EPUB's read-along plays it.
 
     `marks` are in samples, contiguous from 0 to the end of the audio (as players expect): ValueError if
     they are not. DamagedAudio if a part is not whole, well-formed ADTS, or if the parts disagree on the
@@ -68,7 +90,7 @@ def write_container(
     first = next(datas, None)
     if first is None:
         raise DamagedAudio("there is no audio to write")
-    form = adts_format(first)
+    form = first.form if isinstance(first, Copied) else adts_format(first)
     texts = [_text_sample(mark.title) for mark in marks] if chapters else []
     text_bytes = sum(len(t) for t in texts)
     # An AAC frame holds at most 768 bytes a channel: past 4 GB (about 70 hours here) offsets take 64 bits
@@ -80,8 +102,12 @@ def write_container(
         out.seek(head_size)
         out.writelines(texts)
         for data in itertools.chain([first], datas):
-            if (found := adts_format(data)) != form:
+            if (found := data.form if isinstance(data, Copied) else adts_format(data)) != form:
                 raise DamagedAudio(f"the joined parts are not in one audio format: {found} after {form}")
+            if isinstance(data, Copied):
+                _copy(data, out)
+                sizes.extend(data.sizes)
+                continue
             out.write(b"".join(aac.frames(memoryview(data), sizes)))
         if len(sizes) != frames:
             raise DamagedAudio(f"the audio holds {len(sizes)} AAC frames, but the chapters span {frames}")
@@ -92,6 +118,32 @@ def write_container(
         out.seek(0)
         out.write(head)
     return form
+
+
+def _copy(part: Copied, out: BinaryIO) -> None:
+    """Copy the part's frames to the end of `out`: by the kernel where it can (no trip through Python)."""
+    length, done = sum(part.sizes), 0
+    out.flush()
+    position = out.tell()
+    with part.path.open("rb") as source:
+        try:
+            while done < length:
+                copied = os.copy_file_range(
+                    source.fileno(), out.fileno(), length - done, part.offset + done, position + done
+                )
+                if copied == 0:
+                    break
+                done += copied
+        except (AttributeError, OSError):  # no such call here, or not between these files
+            pass
+        source.seek(part.offset + done)
+        out.seek(position + done)
+        while done < length:
+            block = source.read(min(length - done, COPY_BLOCK))
+            if not block:
+                raise DamagedAudio(f"{part.path} ends before the frames to copy from it")
+            out.write(block)
+            done += len(block)
 
 
 def _head(

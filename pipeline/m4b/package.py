@@ -29,10 +29,12 @@ from ..errors import ToolError
 from ..files import work_folder
 from ..model import ChapterMark, Metadata
 from ..runner import run
-from . import mp4write
+from . import FORMAT, mp4write
 from .ffmetadata import clean_text, ffmetadata
 from .mp4read import (
+    BUILD_TAG,
     ReadBack,
+    build_id,
     decode_errors,
     movie_duration,
     quicktime_chapters,
@@ -40,8 +42,11 @@ from .mp4read import (
 )
 
 __all__ = [
+    "BUILD_TAG",
+    "FORMAT",
     "ReadBack",
     "assemble_m4b",
+    "build_id",
     "decode_errors",
     "mux_m4b",
     "narrator_credit",
@@ -56,8 +61,6 @@ NERO_MAX_CHAPTERS = mp4write.NERO_MAX_CHAPTERS  # `chpl` counts its chapters in 
 STIK_AUDIOBOOK = 2
 DESC_MAX = 255  # iTunes shows `desc` as a short summary; the whole text goes to `ldes`
 _FREEFORM = "----:com.apple.iTunes:"
-BUILD_TAG = "----:org.audiobook-pipeline:BUILD"  # what the file was built from, so a no-op rebuild is seen
-FORMAT = "m4b-mp4write-1"  # the layout assemble_m4b writes; part of every book's build fingerprint
 
 
 def narrator_credit(metadata: Metadata) -> str:
@@ -106,7 +109,7 @@ def write_m4b(
 
 
 def assemble_m4b(
-    parts: Iterable[bytes | Path],
+    parts: Iterable[bytes | Path | mp4write.Copied],
     *,
     sample_rate: int,
     marks: Sequence[ChapterMark],
@@ -117,9 +120,9 @@ def assemble_m4b(
 ) -> Path:
     """Join separately encoded chapters (ADTS, as `encode_adts` writes them) into `dest` without re-encoding.
 
-    `parts` are the chapters' ADTS data, or files holding it; they are read one at a time. `marks` must
-    follow the layout in `audio.aac`'s docstring (`audio.timeline.chapter_layout` computes it). Written atomically, as
-    `write_m4b`.
+    `parts` are the chapters' ADTS data, or files holding it, or frames copied from another M4B (`reuse`);
+    they are read one at a time. `marks` must follow the layout in `audio.aac`'s docstring
+    (`audio.timeline.chapter_layout` computes it). Written atomically, as `write_m4b`.
     """
     _check_marks(marks, total=marks[-1].end if marks else 0)
     with work_folder(dest) as work:
@@ -167,15 +170,6 @@ def _finish(
     _verify(book, seconds=samples / sample_rate, chapters=len(marks), shown_as=dest)
     os.replace(book, dest)
     log.info("wrote %s (%.1f MB, %d chapters)", dest, dest.stat().st_size / 1e6, len(marks))
-
-
-def build_id(path: Path) -> str | None:
-    """The build fingerprint `assemble_m4b` wrote into `path`, or None (no file, no tag, unreadable)."""
-    try:
-        values = (MP4(path).tags or {}).get(BUILD_TAG)
-    except (MutagenError, OSError):
-        return None
-    return bytes(values[0]).decode("utf-8", "replace") if values else None
 
 
 def mux_m4b(

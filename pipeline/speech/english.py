@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from functools import cache
 
+from .. import tools
 from ..errors import MissingDependency
 
 
@@ -27,12 +28,8 @@ def english_words() -> Mapping[str, int]:
 
 def word_list_version() -> str:
     """What the answers of the word list depend on: the installed pyspellchecker."""
-    from importlib import metadata
-
-    try:
-        return f"pyspellchecker {metadata.version('pyspellchecker')}"
-    except metadata.PackageNotFoundError:  # pragma: no cover - the dependency is declared
-        return "pyspellchecker ?"
+    (found,) = tools.installed_versions(["pyspellchecker"])
+    return found.replace("=", " ", 1)
 
 
 class RememberedWords(Mapping[str, int]):

@@ -22,6 +22,7 @@ from . import normalise
 from .english import english_words
 from .lexicon import ENDINGS, Lexicon
 from .narration import Voice
+from .said import Said
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ WEAK_ENDINGS = ("in", "ina", "yn", "ova", "eva", "aya", "ich", "ko")
 # word list run from 50 (in a dictionary, never seen in its corpus) to millions.
 COMMON = 1000
 
+_LONGEST_FIRST = tuple(sorted(ENDINGS, key=len, reverse=True))
 _TOKEN = re.compile(r"\[\[.*?\]\]|[^\W\d_]+(?:['’][^\W\d_]+)*", re.DOTALL)
 _POSSESSIVE = re.compile(r"['’]s\Z", re.IGNORECASE)
 _SENTENCE_MARK = re.compile(r"[.!?:]")
@@ -54,7 +56,7 @@ def english_count(word: str, words: Mapping[str, int] | None = None) -> tuple[in
     word = word.lower().replace("’", "'")
     if word in words:
         return words[word], word
-    for ending in sorted(ENDINGS, key=len, reverse=True):
+    for ending in _LONGEST_FIRST:
         stem = word[: -len(ending)]
         if word.endswith(ending) and len(stem) >= 3:
             for candidate in (stem, stem + "e"):
@@ -211,17 +213,14 @@ class _Said:
     heading: bool  # a spoken title: every word may be capitalised
 
 
-def _said(book: Book) -> Iterator[_Said]:
+def _said(book: Book, said: Said) -> Iterator[_Said]:
     """What the narrator says, piece by piece, as `narration` builds it (before the lexicon)."""
     voice = Voice.of(book)  # the same arguments as narration's, so each paragraph is normalised once
     for chapter in book.chapters:
         if chapter.speak_title:
-            yield _Said(normalise.speakable_heading(chapter.title), chapter.where, True)
+            yield _Said(said.heading(chapter, voice), chapter.where, True)
         for paragraph in chapter.paragraphs:
-            found = normalise.sentences(
-                paragraph.text, kind=chapter.kind, book=voice.book, languages=voice.languages
-            )
-            for sentence in found:
+            for sentence in said.sentences(chapter, paragraph.text, voice):
                 yield _Said(sentence.spoken, paragraph.where, False)
 
 
@@ -236,10 +235,11 @@ class _Seen:
 def _lowercase_suspect(key: str, lexicon: Lexicon, words: Mapping[str, int] | None) -> str | None:
     """Why a word written in lower case may still be a name: a strong Russian ending and no English word.
     (The weak endings would catch French and German words in lower case: prochain, demain.)"""
-    if len(key) < 2 or lexicon.is_known(key) or english_count(key, words)[0] is not None:
+    # The ending first: most words have none, and then need no word list.
+    ending = _ending(key, RUSSIAN_ENDINGS) if key.endswith(RUSSIAN_ENDINGS) else None
+    if not ending or len(key) < 2 or lexicon.is_known(key) or english_count(key, words)[0] is not None:
         return None
-    ending = _ending(key, RUSSIAN_ENDINGS)
-    return f"Russian-looking ending -{ending}" if ending else None
+    return f"Russian-looking ending -{ending}"
 
 
 def _classify(
@@ -278,35 +278,42 @@ def _starts_sentence(previous: re.Match[str] | None, gap: str) -> bool:
     )
 
 
-def check(book: Book, lexicon: Lexicon, *, words: Mapping[str, int] | None = None) -> CheckReport:
+def check(
+    book: Book, lexicon: Lexicon, *, words: Mapping[str, int] | None = None, said: Said | None = None
+) -> CheckReport:
     """The words the narrator will say that look like names and that the lexicon does not cover; `words`
-    answers for the English word list (`english.RememberedWords` to ask it through a memo)."""
+    answers for the English word list (`english.RememberedWords` to ask it through a memo), `said` for
+    what the paragraphs say (`said.Said`, remembered between builds)."""
     seen: dict[str, list[_Seen]] = defaultdict(list)  # every capitalised word, and suspect lower-case ones
     lowercase: set[str] = set()
     suspect = functools.cache(lambda key: _lowercase_suspect(key, lexicon, words) is not None)
     covered: dict[str, list[Place]] = defaultdict(list)  # entry name -> where each spelling is used
     counter = itertools.count()
-    for said in _said(book):
-        occurrences = lexicon.find_all(said.text)
+    for piece in _said(book, said or Said()):
+        text = piece.text
+        occurrences = lexicon.find_all(text)
         for occurrence in occurrences:
-            covered[occurrence.entry.name].append(Place(occurrence.stem, said.where))
+            covered[occurrence.entry.name].append(Place(occurrence.stem, piece.where))
         spans = [(o.start, o.end) for o in occurrences]
         previous: re.Match[str] | None = None
-        for match in _TOKEN.finditer(said.text):
-            initial = said.heading or _starts_sentence(
-                previous, said.text[previous.end() if previous else 0 : match.start()]
-            )
-            previous = match
-            word = _POSSESSIVE.sub("", match[0])
-            if word.startswith("[[") or any(s <= match.start() < e for s, e in spans):
+        for match in _TOKEN.finditer(text):
+            before, previous = previous, match
+            word = match[0]
+            if "'" in word or "’" in word:
+                word = _POSSESSIVE.sub("", word)
+            if word.startswith("[[") or (spans and any(s <= match.start() < e for s, e in spans)):
                 continue
             key = word.lower().replace("’", "'")
             if word.islower():
                 lowercase.add(key)
                 if suspect(key):
-                    seen[key].append(_Seen(next(counter), word, said.where, False))
+                    seen[key].append(_Seen(next(counter), word, piece.where, False))
                 continue
-            seen[key].append(_Seen(next(counter), word, said.where, initial))
+            # Only a capitalised word needs to know whether its place capitalises it.
+            initial = piece.heading or _starts_sentence(
+                before, text[before.end() if before else 0 : match.start()]
+            )
+            seen[key].append(_Seen(next(counter), word, piece.where, initial))
     reasons = {
         key: why for key, places in seen.items() if (why := _classify(key, places, lowercase, lexicon, words))
     }

@@ -12,6 +12,7 @@ from pathlib import Path
 from ..model import Book, Chapter, ChapterKind, Piece, Where
 from . import language, normalise, notes
 from .lexicon import Applied, Lexicon
+from .said import Said
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,17 +123,19 @@ def narrate_chapter(
     notation: str,
     pauses: Pauses = DEFAULT_PAUSES,
     voice: Voice = Voice(),
+    said: Said | None = None,
 ) -> ChapterScript:
+    """`said`: what earlier builds said of the chapter's paragraphs (see `said.Said`), if remembered."""
     lines: list[Line] = []
+    said = said or Said()
     if chapter.speak_title:
-        spoken_title = normalise.speakable_heading(chapter.title)
+        spoken_title = said.heading(chapter, voice)
         applied = lexicon.apply(spoken_title, notation=notation)
         if _speakable(applied.text):
             lines.append(Line(chapter.title, applied.text, chapter.where, pauses.after_title, applied.used))
 
-    def said(text: str) -> list[normalise.Sentence]:
-        found = normalise.sentences(text, kind=chapter.kind, book=voice.book, languages=voice.languages)
-        return [s for s in found if _speakable(s.spoken)]
+    def spoken(text: str) -> list[normalise.Sentence]:
+        return [s for s in said.sentences(chapter, text, voice) if _speakable(s.spoken)]
 
     def line(sentence: normalise.Sentence, where: Where, pause: int, paragraph: int) -> Line:
         applied, pieces = _apply(sentence, lexicon, notation, voice.book)
@@ -140,7 +143,7 @@ def narrate_chapter(
 
     def note_lines(note: notes.Note, pause: int) -> list[Line]:
         paragraph = chapter.paragraphs[note.paragraph]
-        found = said(note.text)
+        found = spoken(note.text)
         if found:  # the cue opens the note's first sentence
             first = found[0]
             cued = [
@@ -163,7 +166,7 @@ def narrate_chapter(
             continue
         if index in glossed:
             continue  # read after its passage
-        sentences = said(paragraph.text)
+        sentences = spoken(paragraph.text)
         after: dict[int, list[notes.Note]] = {}
         for note in attached.get(index, ()):
             after.setdefault(_sentence_of_marker(sentences, note.number), []).append(note)
@@ -197,14 +200,26 @@ def narrate_chapter(
 
 
 def narrate(
-    book: Book, *, lexicon: Lexicon, notation: str, pauses: Pauses = DEFAULT_PAUSES
+    book: Book,
+    *,
+    lexicon: Lexicon,
+    notation: str,
+    pauses: Pauses = DEFAULT_PAUSES,
+    said: Said | None = None,
 ) -> tuple[ChapterScript, ...]:
-    """The whole book's script. Chapters with nothing to say are kept only if their title is spoken."""
+    """The whole book's script. Chapters with nothing to say are kept only if their title is spoken.
+    `said`: what earlier builds said of its paragraphs (see `said.Said`), if remembered."""
     scripts = []
     voice = Voice.of(book)
     for chapter in book.chapters:
         script = narrate_chapter(
-            chapter, len(scripts) + 1, lexicon=lexicon, notation=notation, pauses=pauses, voice=voice
+            chapter,
+            len(scripts) + 1,
+            lexicon=lexicon,
+            notation=notation,
+            pauses=pauses,
+            voice=voice,
+            said=said,
         )
         if script.lines:
             scripts.append(script)

@@ -8,10 +8,9 @@ is a count, "in 1926" a year), so counts from a thousand up should carry their c
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
-
-from num2words import num2words
 
 MONTHS = (
     "January",
@@ -57,19 +56,28 @@ def roman_value(numeral: str) -> int | None:
     return sum(-v if v < nxt else v for v, nxt in zip(values, [*values[1:], 0], strict=True))
 
 
+@functools.cache
+def _num2words() -> Callable[..., str]:
+    # Loaded when a number is first said, not with this module: num2words imports every language it
+    # knows, which takes longer than a rebuild of a paragraph without digits.
+    from num2words import num2words
+
+    return num2words
+
+
 def cardinal(n: int) -> str:
     """12 -> "twelve", 850000 -> "eight hundred fifty thousand"."""
-    return _american(num2words(n))
+    return _american(_num2words()(n))
 
 
 def ordinal(n: int) -> str:
     """28 -> "twenty-eighth"."""
-    return _american(num2words(n, to="ordinal"))
+    return _american(_num2words()(n, to="ordinal"))
 
 
 def year(n: int) -> str:
     """1926 -> "nineteen twenty-six", 1900 -> "nineteen hundred", 2005 -> "two thousand five"."""
-    return _american(num2words(n, to="year"))
+    return _american(_num2words()(n, to="year"))
 
 
 def digits(text: str) -> str:

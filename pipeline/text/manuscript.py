@@ -17,11 +17,12 @@ from pathlib import Path
 from ..errors import InputError
 from ..model import Paragraph, Where
 from .headings import is_date, is_title_like, title_case
+from .locate import EPUB as EPUB  # which files: found by `locate`, still named here
+from .locate import SUFFIXES as SUFFIXES
+from .locate import manuscript_files as manuscript_files
 
 log = logging.getLogger(__name__)
 
-SUFFIXES = (".txt", ".md")
-EPUB = ".epub"
 _BOMS = (
     (b"\xef\xbb\xbf", "utf-8"),
     (b"\xff\xfe\x00\x00", "utf-32-le"),
@@ -208,56 +209,6 @@ def _cp1252_bytes(exc: UnicodeError) -> tuple[str, int]:
 
 _CP1252_BYTES = "audiobook-cp1252-bytes"
 codecs.register_error(_CP1252_BYTES, _cp1252_bytes)
-
-
-def _natural_key(path: Path) -> list[object]:
-    return [int(part) if part.isdigit() else part.casefold() for part in re.split(r"(\d+)", path.name)]
-
-
-def manuscript_files(source: Path) -> tuple[Path, ...]:
-    """The files of a manuscript: SOURCE itself (a text file or an .epub), or a folder's *.txt and *.md files in
-    natural order, or the one .epub it holds.
-
-    In a folder, hidden files and README files are not part of the book and are skipped.
-    """
-    source = Path(source)
-    if not source.exists():
-        raise InputError(
-            "the manuscript source does not exist",
-            path=source,
-            fix="give a .txt, .md or .epub file, or a folder of them",
-        )
-    if source.is_file():
-        if source.suffix.lower() not in (*SUFFIXES, EPUB):
-            raise InputError(
-                f"not a manuscript file (it is {source.suffix or 'without an extension'})",
-                path=source,
-                fix="give a .txt, .md or .epub file, or the folder holding it",
-            )
-        return (source,)
-    visible = [
-        p
-        for p in source.iterdir()
-        if p.is_file() and not p.name.startswith(".") and not p.stem.upper().startswith("README")
-    ]
-    files = sorted((p for p in visible if p.suffix.lower() in SUFFIXES), key=_natural_key)
-    epubs = sorted((p for p in visible if p.suffix.lower() == EPUB), key=_natural_key)
-    if epubs and (files or len(epubs) > 1):
-        others = ", ".join(p.name for p in [*epubs, *files][:4])
-        raise InputError(
-            f"the folder holds more than one book to read ({others})",
-            path=source,
-            fix="keep one EPUB, or only the text files, in the folder (or give the file to read as SOURCE)",
-        )
-    if epubs:
-        return (epubs[0],)
-    if not files:
-        raise InputError(
-            "the folder has no .txt or .md files, nor an .epub",
-            path=source,
-            fix="put the manuscript in it as one or more .txt or .md files, or one .epub",
-        )
-    return tuple(files)
 
 
 @dataclass(frozen=True, slots=True)

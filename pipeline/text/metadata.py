@@ -14,11 +14,13 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..model import Metadata
-from . import yamlfile
+from .locate import METADATA_NAMES as METADATA_NAMES
+from .locate import metadata_file
+
+find = metadata_file  # the metadata file in a manuscript folder, if there is one (found by `locate`)
 
 log = logging.getLogger(__name__)
 
-METADATA_NAMES = ("book.yaml", "book.yml", "metadata.yaml", "metadata.yml")
 
 _TEXT_FIELDS = (
     "title",
@@ -49,18 +51,12 @@ class MetadataFile:
     path: Path | None = None
 
 
-def find(folder: Path) -> Path | None:
-    """The metadata file in a manuscript folder, if there is one."""
-    for name in METADATA_NAMES:
-        if (folder / name).is_file():
-            return folder / name
-    return None
-
-
 def read(path: Path | None) -> MetadataFile:
     """Read and validate a metadata file; ConfigError with the line for anything wrong."""
     if path is None:
         return MetadataFile(values={})
+    from . import yamlfile  # here, not above: finding the file (a no-op rebuild's need) loads no YAML parser
+
     data = yamlfile.load(path)
     if data is None:
         return MetadataFile(values={}, path=path)

@@ -14,11 +14,11 @@ from pathlib import Path
 from ..errors import InputError
 from ..model import Book
 from . import manuscript, metadata, structure
-from .epub_chapters import read_epub
+from .locate import LEXICON_NAME as LEXICON_NAME  # where the inputs are: found by `locate`
+from .locate import folder_of as folder_of
+from .locate import lexicon_path as lexicon_path
 
 log = logging.getLogger(__name__)
-
-LEXICON_NAME = "pronunciations.yaml"
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,26 +26,6 @@ class Loaded:
     book: Book
     dropped: tuple[structure.Dropped, ...]
     metadata_path: Path | None
-
-
-def folder_of(source: Path) -> Path:
-    return source if source.is_dir() else source.parent
-
-
-def lexicon_path(source: Path, given: Path | None = None) -> Path | None:
-    """The lexicon to use: `given`, else beside the manuscript, else in the current folder, else None."""
-    if given is not None:
-        if not given.is_file():
-            raise InputError(
-                f"the lexicon {given} does not exist",
-                path=given,
-                fix="check the --lexicon path, or leave it out to use pronunciations.yaml",
-            )
-        return given
-    for candidate in (folder_of(source) / LEXICON_NAME, Path.cwd() / LEXICON_NAME):
-        if candidate.is_file():
-            return candidate
-    return None
 
 
 def load(source: Path, *, strict_encoding: bool = False) -> Loaded:
@@ -105,6 +85,8 @@ def _load_epub(
     overrides: structure.ChapterOverrides | None,
 ) -> Loaded:
     """An EPUB's chapters and metadata; book.yaml beside it wins where both say something."""
+    from .epub_chapters import read_epub  # here, not above: it loads lxml, which only an EPUB needs
+
     read = read_epub(path, overrides=overrides, alt_text=bool(meta_file.values.get("alt_text", False)))
     meta = metadata.resolve(
         meta_file, guessed=dict(read.guessed), fallback_title=path.stem.replace("-", " ").title()

@@ -8,13 +8,18 @@ state), and an identity string that goes into every cache key. Engines: `espeak`
 
 from __future__ import annotations
 
+import importlib
+
 from ..errors import InputError
 from .base import Engine, Notation
-from .espeak import EspeakEngine
-from .piper import PiperEngine
-from .silent import SilentEngine
 
-ENGINES: dict[str, type] = {cls.NAME: cls for cls in (EspeakEngine, PiperEngine, SilentEngine)}
+# Each engine's module and class: a module is imported when its engine is asked for, so a build with one
+# engine never loads another's (Piper's checks, eSpeak's library lookup).
+_CLASSES = {
+    "espeak": ("espeak", "EspeakEngine"),
+    "piper": ("piper", "PiperEngine"),
+    "silent": ("silent", "SilentEngine"),
+}
 ALIASES = {"pyttsx3": "espeak", "espeak-ng": "espeak", "none": "silent"}
 DEFAULT = "espeak"
 
@@ -22,9 +27,16 @@ DEFAULT = "espeak"
 def engine_class(name: str) -> type:
     """The engine class for `name`; an unknown name is answered with the valid ones."""
     key = ALIASES.get(name.lower(), name.lower())
-    if key not in ENGINES:
-        raise InputError(f"unknown engine {name!r}", fix=f"choose one of: {', '.join(sorted(ENGINES))}")
-    return ENGINES[key]
+    if key not in _CLASSES:
+        raise InputError(f"unknown engine {name!r}", fix=f"choose one of: {', '.join(sorted(_CLASSES))}")
+    module, cls = _CLASSES[key]
+    return getattr(importlib.import_module(f"{__name__}.{module}"), cls)
+
+
+def __getattr__(name: str) -> object:
+    if name == "ENGINES":  # every engine class by name (this imports them all)
+        return {key: engine_class(key) for key in _CLASSES}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def make_engine(name: str, *, voice: str | None = None, rate: int | None = None) -> Engine:

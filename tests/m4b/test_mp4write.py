@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import re
 import struct
 import subprocess
@@ -174,6 +175,51 @@ def test_parts_may_be_files(tmp_path, segments, marks, ours):
         files, sample_rate=RATE, marks=marks, metadata=METADATA, dest=tmp_path / "f.m4b"
     )
     assert book.read_bytes() == ours.read_bytes()
+
+
+def test_lines_copied_from_an_earlier_book_give_the_same_file(tmp_path, segments, marks):
+    """m4b.reuse: a book whose layout was recorded gives its lines' frames back as they lie in it; joined
+    with lines from ADTS, in any order and with repeats, the file is the one joining ADTS alone gives. A
+    file written to since (even with its times set back) is not used."""
+    from pipeline.m4b import mp4read, reuse
+
+    keys = [f"line{n}" for n in range(len(segments))]
+    frames = [aac.adts_frames(data) for data in segments]
+    first = tmp_path / "first.m4b"
+    package.assemble_m4b(
+        segments, sample_rate=RATE, marks=marks, metadata=METADATA, dest=first, build_id="one"
+    )
+    layout = reuse.Layout("one", reuse.identity(first), tuple(zip(keys, frames, strict=True)))
+    assert reuse.Layout.from_json(layout.to_json()) == layout
+    old = reuse.previous(first, layout)
+    assert old is not None and old.run.form == aac.adts_format(segments[0])
+    assert mp4read.audio_run(first).end == first.stat().st_size  # the audio runs to the end, after the index
+
+    # A book of lines 4, 0, 1, 2 (0-1-2 are neighbours in the old file: one copy), a new one, then 3.
+    order = [4, 0, 1, 2, 5, 3]
+    wanted = [keys[n] for n in order[:4]] + ["new", keys[3]]
+    parts = list(reuse.parts(wanted, old, [segments[5]]))
+    assert [type(p).__name__ for p in parts] == ["Copied", "Copied", "bytes", "Copied"]
+    marks_now = timeline.chapter_layout(["All"], [[SEGMENTS_FLAT[n] for n in order]])
+    got = package.assemble_m4b(
+        parts, sample_rate=RATE, marks=marks_now, metadata=METADATA, dest=tmp_path / "a.m4b"
+    )
+    plain = [segments[n] for n in order]
+    want = package.assemble_m4b(
+        plain, sample_rate=RATE, marks=marks_now, metadata=METADATA, dest=tmp_path / "b.m4b"
+    )
+    assert got.read_bytes() == want.read_bytes()
+
+    assert reuse.previous(first, reuse.Layout("two", layout.file, layout.segments)) is None  # not its tag
+    times = first.stat()
+    damaged = bytearray(first.read_bytes())
+    damaged[-100] ^= 1
+    first.write_bytes(bytes(damaged))
+    os.utime(first, ns=(times.st_atime_ns, times.st_mtime_ns))  # the same size and modification time
+    assert reuse.previous(first, layout) is None  # but written to since
+
+
+SEGMENTS_FLAT = [s for chapter in SEGMENTS for s in chapter]
 
 
 def test_books_over_4_gb_get_64_bit_offsets(tmp_path, segments, marks, monkeypatch):

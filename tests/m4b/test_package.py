@@ -392,3 +392,19 @@ def test_retagging_replaces_every_tag(built, tmp_path):
     assert (book.cover, book.cover_format) == (jpeg.getvalue(), "jpeg")
     assert [t for t, _ in book.quicktime_chapters] == [t for t, _ in book.nero_chapters] == EXPECTED_TITLES
     assert package.decode_errors(copy) == ""
+
+
+def test_the_build_tag_reads_back_without_mutagen_as_mutagen_reads_it(built, tmp_path):
+    """The no-op check reads the build's tag with the box walker alone; it must agree with mutagen."""
+    copy = tmp_path / "copy.m4b"
+    shutil.copyfile(built, copy)
+    assert package.build_id(copy) is None  # tagged, but not by a build
+    package.tag_m4b(copy, metadata=METADATA, cover=None, build_id="fingerprint-ä1")
+    assert package.build_id(copy) == "fingerprint-ä1"
+    assert bytes(MP4(copy).tags[package.BUILD_TAG][0]).decode("utf-8") == "fingerprint-ä1"
+    package.tag_m4b(copy, metadata=METADATA, cover=None)  # retagged without it: gone
+    assert package.build_id(copy) is None
+    garbage = tmp_path / "garbage.m4b"
+    garbage.write_bytes(b"\x00\x00\x00\x18ftypM4B " + bytes(40))
+    assert package.build_id(garbage) is None
+    assert package.build_id(tmp_path / "missing.m4b") is None

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import itertools
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from pipeline import voice
 from pipeline.build import BuildOptions, build
 from pipeline.m4b import package
+from tests.conftest import ROOT
 
 BOOK = """\
 CHAPTER I. Kirov
@@ -88,6 +93,57 @@ def test_rebuilds_redo_only_what_changed(tmp_path):
     assert (renamed.synthesized, renamed.encoded, renamed.up_to_date) == (0, 0, False)
     assert package.read_back(renamed.path).tags["©nam"] == ["Renamed"]
     assert chapter_lengths(renamed.path) == chapter_lengths(relexed.path)
+
+
+# What only a build with work to do needs: the stages and the libraries behind them.
+HEAVY = (
+    "mutagen",
+    "yaml",
+    "PIL",
+    "lxml",
+    "numpy",
+    "pydub",
+    "num2words",
+    "pymorphy3",
+    "filelock",
+    "importlib.metadata",
+)
+STAGES = (
+    "pipeline.text.source",
+    "pipeline.speech",
+    "pipeline.voice",
+    "pipeline.audio.render",
+    "pipeline.m4b.package",
+)
+
+
+def test_a_noop_rebuild_loads_none_of_the_stages(tmp_path):
+    """Nothing changed: `audiobook build` answers from the inputs' hash and the book's own tag alone, with no
+    stage (nor the libraries behind them) loaded, so it costs little more than Python's start."""
+    book, out = make_book(tmp_path / "book"), tmp_path / "out"
+    env = {**os.environ, "AUDIOBOOK_CACHE": str(tmp_path / "cache"), "PYTHONPATH": str(ROOT)}
+    argv = ["build", str(book), "-o", str(out), "--engine", "silent"]
+    probe = (
+        "import sys\nfrom pipeline.cli import main\ncode = main(sys.argv[1:])\n"
+        "print(code, *sorted(sys.modules))"
+    )
+
+    def loaded() -> tuple[str, set[str]]:
+        proc = subprocess.run(
+            [sys.executable, "-c", probe, *argv], env=env, capture_output=True, text=True, timeout=300
+        )
+        code, *modules = proc.stdout.splitlines()[-1].split()  # after the book's path
+        assert code == "0", proc.stderr
+        return proc.stderr, set(modules)
+
+    _, cold = loaded()
+    assert {"mutagen", "pipeline.audio.render"} <= cold  # the probe sees what a build loads
+    before = (out / "Test Author - Incremental.m4b").read_bytes()
+    said, noop = loaded()
+    assert "is up to date" in said
+    assert sorted(m for m in noop if m.split(".")[0] in HEAVY or m in HEAVY or m.startswith(STAGES)) == []
+    assert (out / "Test Author - Incremental.m4b").read_bytes() == before
+    assert BuildOptions().engine == voice.DEFAULT  # named there without loading the engines
 
 
 def chapter_lengths_of(data: bytes, tmp_path: Path) -> list[float]:
@@ -174,3 +230,40 @@ def test_prune_removes_what_killed_builds_left(tmp_path):
     assert (removed, freed) == (1, 4 + 4 + 2 + 34)  # the entry (2 bytes + header), the stray, the work file
     assert not stray.exists() and not (tmp_path / "work" / "tmpdir").exists()
     assert cache.size() == (0, 0)
+
+
+def test_a_rebuild_copies_the_last_books_audio_unless_that_file_was_damaged(tmp_path, monkeypatch):
+    """After an edit, the lines the last M4B holds are copied from it rather than read again one by one
+    from the cache; a file changed since (a flipped byte in its audio) is not copied from. Either way the
+    book is the one a cold build makes."""
+    from pipeline.audio.cache import Cache
+
+    book, out, cache = make_book(tmp_path / "book"), tmp_path / "out", tmp_path / "cache"
+    run(book, out, cache)
+    read: list[str] = []
+    real = Cache.get
+
+    def counting(self, kind, key, **kw):
+        read.append(kind)
+        return real(self, kind, key, **kw)
+
+    monkeypatch.setattr(Cache, "get", counting)
+    (book / "book.txt").write_text(BOOK.replace("The papers said little.", "The papers said nothing."))
+    edited = run(book, out, cache)
+    assert read.count("aac") == 1  # the edited sentence; the other eleven lines came from the last book
+    cold = tmp_path / "cold"
+    assert build_cold(book, cold).read_bytes() == edited.path.read_bytes()
+
+    data = bytearray(edited.path.read_bytes())
+    data[-500] ^= 0xFF  # in the last line's audio
+    edited.path.write_bytes(bytes(data))
+    read.clear()
+    (book / "book.txt").write_text(BOOK.replace("Nobody knew more.", "Nobody knew."))
+    again = run(book, out, cache)
+    assert read.count("aac") == 12  # every line from the cache
+    assert build_cold(book, tmp_path / "cold2").read_bytes() == again.path.read_bytes()
+
+
+def build_cold(book: Path, where: Path) -> Path:
+    options = BuildOptions(source=book, output_dir=where / "out", cache_dir=where / "cache", jobs=1)
+    return build(options).path
