@@ -11,7 +11,24 @@ the median of N rounds (3 unless told; every round starts from a fresh copy and 
   - the ratios the targets are stated in;
   - ffmpeg's default (twoloop) and fast AAC coders at the shipped bitrate: time, size, and the
     signal-to-distortion ratio of the decoded speech against the original (ffmpeg's asdr filter);
-  - with --war-and-peace, the cold build time and peak memory of that book.
+  - with --war-and-peace, the cold build time and peak memory of that book;
+  - with the piper extra installed (or --piper yes), a cold Piper build against one bare Piper process
+    (piper-tts's PiperVoice, its own onnxruntime threads) on the same lines, with both real-time factors;
+    --piper-words N takes only the book's first N words.
+
+Where a cold build's seconds go (first book, eSpeak NG, 64 minutes of audio, 470 lines; CPU seconds by
+process over the whole tree, one run, 2026-12-01; the floor in the same sitting: synthesis 6.3 s + one
+ffmpeg encode 26.1 s):
+  ffmpeg                 37.3 s  the AAC encode (~26 s), ~13 ms of encoder start-up per line (~6 s: each line
+                                 is encoded alone so an edit re-encodes one sentence), volume + limiter
+                                 (~1.8 s an hour), the voice's first calibration (~0.5 s)
+  synthesis children     ~8 s    eSpeak NG (~6.3 s) + a fork per sentence (~5 ms each from a worker)
+  workers' own Python     7.4 s  fork parent side, trimming, cache writes, ADTS parsing, imports
+  parent                  2.2 s  serial: imports 1.3 s, the drafting name check 1.1 s (cold), assembly 0.6 s,
+                                 and the wait for calibration (1.2 s of wall)
+About 55 CPU-seconds against the floor's 32: on 2 cores the build's best is about 27 s plus its serial part.
+Since then the workers' server preloads the audio stage and starts early, calibration runs beside the
+narration, and a cold book goes to the workers in pieces (largest first); see the README for the figures.
 """
 
 from __future__ import annotations
