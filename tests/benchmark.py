@@ -227,7 +227,7 @@ def piper(work: Path, *, words: int = 0) -> dict[str, float]:
         [
             sys.executable,
             "-c",
-            "import sys; from pipeline.m4b import mp4read; print(mp4read.movie_duration(sys.argv[1]))",
+            "import sys; from pathlib import Path; from pipeline.m4b import mp4read; print(mp4read.movie_duration(Path(sys.argv[1])))",
             str(next((work / "piper" / "output").glob("*.m4b"))),
         ],
         capture_output=True,
