@@ -522,7 +522,7 @@ def pieces(jobs: tuple[ChapterJob, ...], cache: Cache, *, workers: int) -> list[
         step = -(-len(job.segments) // count)
         for start in range(0, len(job.segments), step):
             cut.append(replace(job, segments=job.segments[start : start + step]))
-    return sorted(cut, key=lambda piece: -sum(len(s.sentences[0].spoken) for s in piece.segments))
+    return sorted(cut, key=lambda piece: -sum(len(x.spoken) for s in piece.segments for x in s.sentences))
 
 
 class Renderer:
