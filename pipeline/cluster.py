@@ -10,16 +10,29 @@ distributed.scheduler.allowed-failures times). Before any unit is sent, every wo
 engine identity (the versions and voice every cache key holds), its ffmpeg and whether it can write the
 cache; a worker that differs from this client is not given the work, so it cannot put audio of another
 eSpeak NG under this engine's keys (and the unit itself refuses if its worker's engine differs).
+
+A Dask worker does not render a unit itself: it hands it to a lean child process of its own (`python -m
+pipeline.cluster`, started on first use and kept), which has imported only the audio stage, as a pool
+worker has. Rendering in the worker process itself cost about 1.5 times the CPU of a pool worker (measured
+on 2 workers: forking each sentence from an 80 MB process with an event loop and Dask's sampling profiler
+beside it); the child brings it back to the pool's. Dask's own periodic work is turned down too
+(DASK_SETTINGS, for the LocalCluster; `dask_environment()` for workers started by hand).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import pickle
 import re
 import socket
+import struct
+import subprocess
+import sys
+import threading
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .audio import render
 from .errors import AudiobookError, InputError, MissingDependency
@@ -28,6 +41,25 @@ from .progress import Reporter
 log = logging.getLogger(__name__)
 
 _ADDRESS = re.compile(r"^(tcp|tls)://[^\s/:]+:\d{1,5}$")
+
+# Dask's periodic work in every worker, turned down: its statistical profiler samples every thread's stack
+# each 10 ms, the event loop checks its own health each 20 ms and the system monitor reads /proc each 0.5 s.
+# On 2 workers rendering eSpeak NG units this was a third of the workers' own CPU. Set for the LocalCluster
+# here; for workers started by hand, put `dask_environment()` in their environment (README: "On a real cluster").
+DASK_SETTINGS: dict[str, Any] = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.admin.system-monitor.disk": False,
+}
+
+
+def dask_environment() -> dict[str, str]:
+    """DASK_SETTINGS as the environment variables Dask reads at start-up (for `dask worker`, `dask scheduler`)."""
+    return {
+        "DASK_" + key.upper().replace(".", "__").replace("-", "_"): str(value)
+        for key, value in DASK_SETTINGS.items()
+    }
 
 
 def _import():
@@ -46,6 +78,12 @@ def worker_check(spec: render.EngineSpec | None, cache_root: str) -> dict[str, A
     from . import tools
 
     answer: dict[str, Any] = {"host": socket.gethostname(), "pid": os.getpid()}
+    try:
+        import dask
+
+        answer["profiling"] = bool(dask.config.get("distributed.worker.profile.enabled", False))
+    except ImportError:
+        pass
     try:
         answer["ffmpeg"] = str(tools.ffmpeg())
     except AudiobookError as exc:
@@ -86,14 +124,17 @@ class DaskWorkers:
                     f"--cluster {address}: N must be a whole number of workers",
                     fix="write e.g. --cluster local:2",
                 )
-            self.cluster = distributed.LocalCluster(
-                n_workers=count,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            )
+            import dask
+
+            with dask.config.set(DASK_SETTINGS):  # the nannies keep it for the workers they restart
+                self.cluster = distributed.LocalCluster(
+                    n_workers=count,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                )
             self.client = distributed.Client(self.cluster)
         else:
             if not _ADDRESS.match(address):
@@ -116,7 +157,7 @@ class DaskWorkers:
         """The workers whose engine for `spec` is this client's (asked once per engine)."""
         if (spec, identity) not in self._allowed:
             answers = self.client.run(worker_check, spec, self.cache_root, on_error="return")
-            allowed, refused = [], []
+            allowed, refused, profiling = [], [], []
             for address, answer in answers.items():
                 if isinstance(answer, BaseException):
                     refused.append(f"{address}: {answer}")
@@ -128,8 +169,15 @@ class DaskWorkers:
                     )
                 else:
                     allowed.append(address)
+                    if answer.get("profiling"):
+                        profiling.append(address)
             for line in refused:
                 self.report.note(f"not using worker {line}")
+            if profiling:
+                self.report.note(
+                    f"{len(profiling)} of the workers run Dask's sampling profiler, which slows this work: "
+                    "start them with " + " ".join(f"{k}={v}" for k, v in dask_environment().items())
+                )
             if not allowed:
                 raise render.EngineMismatch(
                     "no worker of the cluster can make this audio: " + "; ".join(refused),
@@ -141,7 +189,7 @@ class DaskWorkers:
 
     def submit(self, unit: render.Unit, *, priority: int):
         return self.client.submit(
-            render.render_unit,
+            render_in_child,
             unit,
             priority=priority,
             pure=False,
@@ -161,3 +209,127 @@ class DaskWorkers:
         finally:
             if self.cluster is not None:
                 self.cluster.close()
+
+
+# --- on a worker: the unit rendered in a lean child process ------------------------------------------------
+ATTEMPTS = 2  # a child killed mid-unit: the unit once more in a new child, then the error is the unit's
+
+
+class ChildDied(AudiobookError):
+    """The worker's rendering process ended without answering."""
+
+
+def _send(stream: BinaryIO, value: Any) -> None:
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(struct.pack("<Q", len(data)) + data)
+    stream.flush()
+
+
+def _receive(stream: BinaryIO) -> Any:
+    head = stream.read(8)
+    if len(head) < 8:
+        raise EOFError
+    (size,) = struct.unpack("<Q", head)
+    data = stream.read(size)
+    if len(data) < size:
+        raise EOFError
+    return pickle.loads(data)
+
+
+class _Child:
+    """One rendering process: units in on its stdin, results (or the unit's exception) out on its stdout."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", __name__],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+
+    def call(self, unit: render.Unit) -> render.UnitResult:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        try:
+            _send(self.proc.stdin, unit)
+            ok, value = _receive(self.proc.stdout)
+        except (OSError, EOFError):
+            self.proc.wait()
+            raise ChildDied(
+                f"the rendering process {self.proc.pid} ended (exit {self.proc.returncode}) during a unit"
+            ) from None
+        if not ok:
+            raise value
+        return value
+
+    def close(self) -> None:
+        if self.proc.stdin:
+            self.proc.stdin.close()  # it exits when its input ends
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+_idle: list[_Child] = []
+_idle_lock = threading.Lock()
+
+
+def render_in_child(unit: render.Unit) -> render.UnitResult:
+    """Run on a Dask worker: render `unit` in one of this worker's rendering processes (one per thread that
+    is rendering, kept between units). Memory reported is the worker's plus its child's."""
+    with _idle_lock:
+        child = _idle.pop() if _idle else None
+    for attempt in range(1, ATTEMPTS + 1):
+        if child is None or child.proc.poll() is not None:
+            child = _Child()
+        try:
+            result = child.call(unit)
+            break
+        except ChildDied:
+            child = None
+            if attempt == ATTEMPTS:
+                raise
+            log.warning("a rendering process died during a unit; running the unit again in a new one")
+        except BaseException:
+            with _idle_lock:
+                _idle.append(child)
+            raise
+    with _idle_lock:
+        _idle.append(child)
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return replace(result, peak_rss=result.peak_rss + own)
+
+
+def _serve() -> None:
+    """The rendering process: answer units until the input ends. Its stdout is the channel, so everything
+    else that would write there (a library, a child process) is pointed at stderr."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the batch's client handles Ctrl-C
+    channel_out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    channel_in = os.fdopen(os.dup(0), "rb")
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    while True:  # until the worker closes our input (or dies)
+        try:
+            unit = _receive(channel_in)
+        except EOFError:
+            return
+        try:
+            answer: tuple[bool, Any] = (True, render.render_unit(unit))
+        except BaseException as exc:  # the unit's error goes back to the worker, which raises it
+            answer = (False, exc)
+        try:
+            try:
+                _send(channel_out, answer)
+            except (pickle.PicklingError, TypeError, AttributeError):
+                _send(channel_out, (False, AudiobookError(f"{type(answer[1]).__name__}: {answer[1]}")))
+        except OSError:  # the worker is gone (killed mid-unit): what the unit made is in the cache
+            return
+
+
+if __name__ == "__main__":
+    _serve()

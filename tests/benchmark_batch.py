@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 import psutil  # noqa: E402
 
+from pipeline.cluster import dask_environment  # noqa: E402
 from tests import catalogue  # noqa: E402
 
 WORKERS = 2
@@ -72,8 +73,8 @@ class TreeCPU:
         return sum(self.last.values())
 
 
-def _start(argv, **kw):
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def _start(argv, *, env: dict[str, str] | None = None, **kw):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     return subprocess.Popen([str(a) for a in argv], cwd=ROOT, env=env, **kw)
 
 
@@ -125,6 +126,7 @@ def _separate(folder: Path):
                     "--name",
                     f"bench-{i}",
                 ],
+                env=dask_environment(),  # as the README says to start them
                 **quiet,
             )
         )

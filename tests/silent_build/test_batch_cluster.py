@@ -84,6 +84,7 @@ def test_a_local_cluster_makes_the_same_books(procs, tmp_path, reference):
     proc = batch(procs, books, out, tmp_path / "cache", "local:2", report)
     _, err = proc.communicate(timeout=TIMEOUT)
     assert proc.returncode == 0, err
+    assert "sampling profiler" not in err  # the LocalCluster's workers run with DASK_SETTINGS
     same_books(out, expected)
     data = json.loads(report.read_text())
     assert data["workers"] == 2 and {b["status"] for b in data["books"]} == {"built"}
@@ -94,12 +95,17 @@ def test_a_local_cluster_makes_the_same_books(procs, tmp_path, reference):
 def test_a_scheduler_with_two_workers_survives_a_worker_killed_mid_batch(procs, tmp_path, reference):
     from distributed import Client
 
+    from pipeline.cluster import dask_environment
+
     books, expected = reference
     address = scheduler(procs, tmp_path)
-    nannies = [worker(procs, address, f"w{i}") for i in (1, 2)]
+    # Started as the README says, with Dask's periodic work turned down (w1), and as Dask comes (w2).
+    nannies = [worker(procs, address, "w1", env=dask_environment()), worker(procs, address, "w2")]
     with Client(address, timeout="30s") as client:
         client.wait_for_workers(2, timeout=120)
         pids = client.run(os.getpid)
+        profiling = client.run(_profiling)
+    assert sorted(profiling.values()) == [False, True]
     out, cache, report = tmp_path / "out", tmp_path / "cache", tmp_path / "report.json"
     proc = batch(procs, books, out, cache, address, report)
     # Once units are running (sentences reaching the cache), kill one worker process, not its nanny.
@@ -113,6 +119,7 @@ def test_a_scheduler_with_two_workers_survives_a_worker_killed_mid_batch(procs, 
     os.kill(victim, signal.SIGKILL)
     _, err = proc.communicate(timeout=TIMEOUT)
     assert proc.returncode == 0, err
+    assert "run Dask's sampling profiler" in err and "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False" in err
     same_books(out, expected)
     with Client(address, timeout="30s") as client:
         client.wait_for_workers(2, timeout=120)
@@ -122,8 +129,15 @@ def test_a_scheduler_with_two_workers_survives_a_worker_killed_mid_batch(procs, 
     connected_on_loopback(procs)
 
 
-def test_kill_9_during_a_local_cluster_batch(procs, tmp_path, reference):
+def _profiling() -> bool:
+    import dask
 
+    return bool(dask.config.get("distributed.worker.profile.enabled"))
+
+
+def test_kill_9_during_a_local_cluster_batch(procs, tmp_path, reference):
+    """The process killed is the one encoding: on Dask, a worker's rendering child (`python -m
+    pipeline.cluster`); the worker runs the unit again in a new child."""
     books, expected = reference
     out, cache, report = tmp_path / "out", tmp_path / "cache", tmp_path / "report.json"
     proc = batch(procs, books, out, cache, "local:2", report)
@@ -131,6 +145,7 @@ def test_kill_9_during_a_local_cluster_batch(procs, tmp_path, reference):
     victim = wait_for(
         lambda: encoding_worker(procs, proc), seconds=TIMEOUT, step=0.05, what="a worker encoding"
     )
+    assert "cluster" in " ".join(victim.cmdline())
     os.kill(victim.pid, signal.SIGKILL)
     _, err = proc.communicate(timeout=TIMEOUT)
     assert proc.returncode == 0, err
