@@ -35,8 +35,11 @@ from typing import Any
 
 from . import build as building
 from . import tools
-from .audio import render
 from .audio.cache import Cache, default_root
+from .audio.jobs import EngineSpec
+from .audio.render import Renderer
+from .audio.units import Unit, UnitResult, units
+from .audio.workers import EngineMismatch, init_pool_worker, our_environment, pool_context, render_unit
 from .catalogue import Entry, book_folder, read_catalogue
 from .errors import AudiobookError, InputError, MissingDependency
 from .progress import Reporter, Silent
@@ -128,17 +131,17 @@ class LocalWorkers:
     def _new(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
             self.workers,
-            mp_context=render.pool_context(),
-            initializer=render.init_pool_worker,
-            initargs=(render.our_environment(),),
+            mp_context=pool_context(),
+            initializer=init_pool_worker,
+            initargs=(our_environment(),),
         )
 
-    def submit(self, unit: render.Unit, *, priority: int):
+    def submit(self, unit: Unit, *, priority: int):
         try:
-            future = self._pool.submit(render.render_unit, unit)
+            future = self._pool.submit(render_unit, unit)
         except BrokenProcessPool:  # a worker died since the last result was read: a new pool, now
             self._restart()
-            future = self._pool.submit(render.render_unit, unit)
+            future = self._pool.submit(render_unit, unit)
         future.generation = self.generation  # type: ignore[attr-defined]
         return future
 
@@ -161,7 +164,7 @@ class LocalWorkers:
         self.generation += 1
         self._pool = self._new()
 
-    def check(self, unit: render.Unit) -> list[str]:
+    def check(self, unit: Unit) -> list[str]:
         return []
 
     def close(self) -> None:
@@ -229,7 +232,7 @@ def _check_writable(root: Path) -> None:
 
 def _fatal(exc: BaseException) -> bool:
     """Errors that would fail every book: stop the batch at once rather than report them a thousand times."""
-    if isinstance(exc, (MissingDependency, render.EngineMismatch)):
+    if isinstance(exc, (MissingDependency, EngineMismatch)):
         return True
     return isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC)
 
@@ -237,10 +240,10 @@ def _fatal(exc: BaseException) -> bool:
 def _run(options, entries, cache, workers, result: BatchResult, report: Reporter) -> None:
     todo = deque(enumerate(entries))
     done: queue.Queue = queue.Queue()
-    units: dict[Any, tuple[_Book, render.Unit, int]] = {}
+    in_flight: dict[Any, tuple[_Book, Unit, int]] = {}
     dests: dict[Path, str] = {}
-    finishers: dict[render.EngineSpec, render.Renderer] = {}
-    engines: dict[render.EngineSpec, Any] = {}  # this process's, to key books (never to synthesize here)
+    finishers: dict[EngineSpec, Renderer] = {}
+    engines: dict[EngineSpec, Any] = {}  # this process's, to key books (never to synthesize here)
     limit = max(4, 3 * workers.workers)  # units in flight: enough to keep every worker busy, memory bounded
     hours = 0.0
 
@@ -262,7 +265,7 @@ def _run(options, entries, cache, workers, result: BatchResult, report: Reporter
     def fail(book: _Book, exc: BaseException) -> None:
         for handle in list(book.pending):
             handle.cancel()
-            units.pop(handle, None)
+            in_flight.pop(handle, None)
         book.pending.clear()
         meta = getattr(book.prepared, "meta", None)
         record(
@@ -277,9 +280,9 @@ def _run(options, entries, cache, workers, result: BatchResult, report: Reporter
             ),
         )
 
-    def submit(book: _Book, unit: render.Unit, attempt: int) -> None:
+    def submit(book: _Book, unit: Unit, attempt: int) -> None:
         handle = workers.submit(unit, priority=len(entries) - book.order)
-        units[handle] = (book, unit, attempt)
+        in_flight[handle] = (book, unit, attempt)
         book.pending.add(handle)
         handle.add_done_callback(done.put)
 
@@ -289,7 +292,7 @@ def _run(options, entries, cache, workers, result: BatchResult, report: Reporter
         if (
             spec not in finishers
         ):  # renders here only what went missing since (a damaged entry), as build does
-            finishers[spec] = render.Renderer(spec, cache, jobs=1, engine=prepared.engine)
+            finishers[spec] = Renderer(spec, cache, jobs=1, engine=prepared.engine)
         t = time.monotonic()
         built = building.finish(prepared, finishers[spec], reporter=Silent(), lock_wait=options.lock_wait)
         spent = time.monotonic() - t
@@ -359,7 +362,7 @@ def _run(options, entries, cache, workers, result: BatchResult, report: Reporter
                 ),
             )
             return
-        pieces = render.units(
+        pieces = units(
             prepared.jobs, cache, spec=prepared.spec, identity=prepared.identity, size=UNIT_SEGMENTS
         )
         for unit in pieces:
@@ -378,10 +381,10 @@ def _run(options, entries, cache, workers, result: BatchResult, report: Reporter
     report.start("Books", len(entries), "book")
     last_progress = time.monotonic()
     try:
-        while todo or units:
-            while todo and len(units) < limit:
+        while todo or in_flight:
+            while todo and len(in_flight) < limit:
                 start(*todo.popleft())
-            if not units:
+            if not in_flight:
                 continue
             try:
                 handle = done.get(timeout=1.0)
@@ -392,10 +395,10 @@ def _run(options, entries, cache, workers, result: BatchResult, report: Reporter
                         fix="check that the workers are running (and can reach the cache)",
                     ) from None
                 continue
-            if handle not in units:
+            if handle not in in_flight:
                 continue  # cancelled with its book
             last_progress = time.monotonic()
-            book, unit, attempt = units.pop(handle)
+            book, unit, attempt = in_flight.pop(handle)
             book.pending.discard(handle)
             if handle.cancelled():
                 continue
@@ -410,7 +413,7 @@ def _run(options, entries, cache, workers, result: BatchResult, report: Reporter
                     raise exc
                 fail(book, exc)
                 continue
-            outcome: render.UnitResult = handle.result()
+            outcome: UnitResult = handle.result()
             result.units += 1
             result.unit_seconds += outcome.seconds
             result.peak_worker_rss = max(result.peak_worker_rss, outcome.peak_rss)
@@ -421,7 +424,7 @@ def _run(options, entries, cache, workers, result: BatchResult, report: Reporter
         report.finish()
         for renderer in finishers.values():
             renderer.__exit__(None, None, None)
-        for handle in list(units):
+        for handle in list(in_flight):
             handle.cancel()
 
 

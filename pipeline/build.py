@@ -31,7 +31,8 @@ from .text import locate
 
 if TYPE_CHECKING:
     from .audio import timeline as sentence_timeline
-    from .audio.render import ChapterJob, EngineSpec, Renderer
+    from .audio.jobs import ChapterJob, EngineSpec
+    from .audio.render import Renderer
     from .model import Metadata
     from .speech.lexicon import Lexicon
     from .speech.narration import ChapterScript
@@ -159,8 +160,8 @@ def _prepare(
     loaded: source.Loaded | None,
     engines: dict[EngineSpec, Engine] | None,
 ) -> Prepared:
-    from .audio import render
-    from .audio.render import Encoder, EngineSpec, calibrated_gain, plan
+    from .audio import calibration, workers
+    from .audio.jobs import Encoder, EngineSpec, plan
     from .files import output_name
     from .m4b.ffmetadata import clean_text
     from .speech.lexicon import Lexicon
@@ -187,8 +188,10 @@ def _prepare(
     engine = engines[asked]
     spec = EngineSpec(engine.NAME, voice=voice, rate=rate)
     # A voice heard for the first time is calibrated in another process while this one narrates the book.
-    calibration = (
-        None if render.known_gain(engine, cache) is not None else render.Calibration(spec, engine, cache)
+    measuring = (
+        None
+        if calibration.known_gain(engine, cache) is not None
+        else workers.Calibration(spec, engine, cache)
     )
     drafted, draft_keys = 0, []
     if options.draft:
@@ -215,8 +218,8 @@ def _prepare(
     encoder = Encoder(bitrate=options.bitrate, coder=options.aac_coder)
     identity = engine.identity()
     if _mostly_new(scripts, identity, cache):
-        render.warm_up()  # the workers' server imports while this process keys the book
-    gain = calibration.gain() if calibration else calibrated_gain(engine, cache)
+        workers.warm_up()  # the workers' server imports while this process keys the book
+    gain = measuring.gain() if measuring else calibration.calibrated_gain(engine, cache)
     jobs = plan(scripts, identity=identity, gain=gain, encoder=encoder)
     art, cover_key = _cover(meta, cache, own=book.cover_image, source=book.files[0] if book.files else None)
     return Prepared(
@@ -245,14 +248,15 @@ def _prepare(
 
 def _mostly_new(scripts: tuple[ChapterScript, ...], identity: str, cache: Cache) -> bool:
     """Whether more sentences than a small change are missing from the cache (so workers will be needed)."""
-    from .audio import render
+    from .audio.jobs import sentence_key
+    from .audio.render import SMALL_CHANGE
 
     missing = 0
     for script in scripts:
         for line in script.lines:
-            if not cache.contains("sentences", render.sentence_key(identity, line.spoken, line.pieces)):
+            if not cache.contains("sentences", sentence_key(identity, line.spoken, line.pieces)):
                 missing += 1
-                if missing > render.SMALL_CHANGE:
+                if missing > SMALL_CHANGE:
                     return True
     return False
 

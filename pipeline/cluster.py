@@ -21,7 +21,9 @@ import socket
 from pathlib import Path
 from typing import Any
 
-from .audio import render
+from .audio.jobs import EngineSpec
+from .audio.units import Unit
+from .audio.workers import EngineMismatch, engine_for, render_unit
 from .errors import AudiobookError, InputError, MissingDependency
 from .progress import Reporter
 
@@ -41,7 +43,7 @@ def _import():
     return distributed
 
 
-def worker_check(spec: render.EngineSpec | None, cache_root: str) -> dict[str, Any]:
+def worker_check(spec: EngineSpec | None, cache_root: str) -> dict[str, Any]:
     """Run on a worker: its engine identity for `spec`, and whether it has ffmpeg and can write the cache."""
     from . import tools
 
@@ -61,7 +63,7 @@ def worker_check(spec: render.EngineSpec | None, cache_root: str) -> dict[str, A
         return answer
     if spec is not None:
         try:
-            answer["identity"] = render.engine_for(spec).identity()
+            answer["identity"] = engine_for(spec).identity()
         except AudiobookError as exc:
             answer["problem"] = str(exc)
     return answer
@@ -109,10 +111,10 @@ class DaskWorkers:
                     fix="start it with `dask scheduler`, and check the address and port",
                 ) from None
         self.workers = max(1, sum(self.client.nthreads().values()))
-        self._allowed: dict[tuple[render.EngineSpec, str], list[str]] = {}
+        self._allowed: dict[tuple[EngineSpec, str], list[str]] = {}
         self.peak_rss = 0
 
-    def _workers_for(self, spec: render.EngineSpec, identity: str) -> list[str]:
+    def _workers_for(self, spec: EngineSpec, identity: str) -> list[str]:
         """The workers whose engine for `spec` is this client's (asked once per engine)."""
         if (spec, identity) not in self._allowed:
             answers = self.client.run(worker_check, spec, self.cache_root, on_error="return")
@@ -131,7 +133,7 @@ class DaskWorkers:
             for line in refused:
                 self.report.note(f"not using worker {line}")
             if not allowed:
-                raise render.EngineMismatch(
+                raise EngineMismatch(
                     "no worker of the cluster can make this audio: " + "; ".join(refused),
                     fix="install the same audiobook-pipeline, eSpeak NG and ffmpeg on the workers as here "
                     "(`pip install -e '.[cluster]'` from the same checkout), and give them the same cache path",
@@ -139,9 +141,9 @@ class DaskWorkers:
             self._allowed[spec, identity] = allowed
         return self._allowed[spec, identity]
 
-    def submit(self, unit: render.Unit, *, priority: int):
+    def submit(self, unit: Unit, *, priority: int):
         return self.client.submit(
-            render.render_unit,
+            render_unit,
             unit,
             priority=priority,
             pure=False,
