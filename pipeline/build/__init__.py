@@ -22,23 +22,23 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__, tools
-from .audio.cache import Cache, default_root, key
-from .errors import AudiobookError, InputError
-from .m4b import FORMAT, mp4read
-from .progress import Reporter, Silent
-from .text import locate
+from .. import __version__, tools
+from ..audio.cache import Cache, default_root, key
+from ..errors import AudiobookError, InputError
+from ..m4b import FORMAT, mp4read
+from ..progress import Reporter, Silent
+from ..text import locate
 
 if TYPE_CHECKING:
-    from .audio import timeline as sentence_timeline
-    from .audio.jobs import ChapterJob, EngineSpec
-    from .audio.render import Renderer
-    from .model import Metadata
-    from .speech.lexicon import Lexicon
-    from .speech.narration import ChapterScript
-    from .speech.said import Said
-    from .text import source
-    from .voice.base import Engine
+    from ..audio import timeline as sentence_timeline
+    from ..audio.jobs import ChapterJob, EngineSpec
+    from ..audio.render import Renderer
+    from ..model import Metadata
+    from ..speech.lexicon import Lexicon
+    from ..speech.narration import ChapterScript
+    from ..speech.said import Said
+    from ..text import source
+    from ..voice.base import Engine
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ def build(options: BuildOptions, *, reporter: Reporter | None = None, timeline: 
     ready = prepare(options, reporter=report, timeline=timeline)
     if isinstance(ready, BuildResult):
         return ready
-    from .audio.render import Renderer
+    from ..audio.render import Renderer
 
     with Renderer(ready.spec, ready.cache, jobs=options.jobs, engine=ready.engine) as renderer:
         return finish(ready, renderer, reporter=report, timeline=timeline)
@@ -160,15 +160,15 @@ def _prepare(
     loaded: source.Loaded | None,
     engines: dict[EngineSpec, Engine] | None,
 ) -> Prepared:
-    from .audio import calibration, workers
-    from .audio.jobs import Encoder, EngineSpec, plan
-    from .files import output_name
-    from .m4b.ffmetadata import clean_text
-    from .speech.lexicon import Lexicon
-    from .speech.narration import narrate
-    from .speech.said import Said
-    from .text import source
-    from .voice import make_engine
+    from ..audio import calibration, workers
+    from ..audio.jobs import Encoder, EngineSpec, plan
+    from ..files import output_name
+    from ..m4b.ffmetadata import clean_text
+    from ..speech.lexicon import Lexicon
+    from ..speech.narration import narrate
+    from ..speech.said import Said
+    from ..text import source
+    from ..voice import make_engine
 
     loaded = loaded or source.load(options.source, strict_encoding=options.strict_encoding)
     book = loaded.book
@@ -248,8 +248,8 @@ def _prepare(
 
 def _mostly_new(scripts: tuple[ChapterScript, ...], identity: str, cache: Cache) -> bool:
     """Whether more sentences than a small change are missing from the cache (so workers will be needed)."""
-    from .audio.jobs import sentence_key
-    from .audio.render import SMALL_CHANGE
+    from ..audio.jobs import sentence_key
+    from ..audio.render import SMALL_CHANGE
 
     missing = 0
     for script in scripts:
@@ -263,7 +263,7 @@ def _mostly_new(scripts: tuple[ChapterScript, ...], identity: str, cache: Cache)
 
 def override_metadata(meta: Metadata, values: dict[str, str]) -> Metadata:
     """`meta` with fields given elsewhere (a catalogue's line) put over what the book itself says."""
-    from .model import Metadata
+    from ..model import Metadata
 
     known = {f.name for f in dataclasses.fields(Metadata)}
     changes: dict[str, object] = {k: v for k, v in values.items() if k in known}
@@ -286,10 +286,10 @@ def finish(
 
     `lock_wait`: seconds to wait for another build writing the same book (0: say so and stop).
     """
-    from . import files
-    from .audio import timeline as sentence_timeline
-    from .audio.aac import FRAME
-    from .m4b import package, reuse
+    from .. import files
+    from ..audio import timeline as sentence_timeline
+    from ..audio.aac import FRAME
+    from ..m4b import package, reuse
 
     report = reporter or Silent()
     options, cache, jobs, dest = ready.options, ready.cache, ready.jobs, ready.dest
@@ -362,7 +362,7 @@ def finish(
         outputs: tuple[Path, ...] = (dest,)
         chapters = sentence_timeline.timed_chapters(scripts, jobs, infos, marks)
         if options.formats - {"m4b"}:
-            from . import formats
+            from .. import formats
 
             book_built = sentence_timeline.BuiltBook(
                 metadata=meta,
@@ -463,7 +463,7 @@ def _remember_inputs(ready: Prepared, result: BuildResult) -> None:
 
 
 def _draft_version() -> str:
-    from .speech import draft
+    from ..speech import draft
 
     return draft.data_version()
 
@@ -482,8 +482,8 @@ def with_drafts(
     Drafted entries rewrite sentences as entries do, so a sentence's audio is keyed on its drafted phonemes
     and only the sentences whose names' drafts changed are synthesized again.
     """
-    from .speech import english, names
-    from .speech.lexicon import Lexicon
+    from ..speech import english, names
+    from ..speech.lexicon import Lexicon
 
     memo_key = key("english-words", english.word_list_version())
     memo = cache.get_json("drafts", memo_key)
@@ -493,8 +493,8 @@ def with_drafts(
         cache.put_json("drafts", memo_key, words.asked)
     if not groups:
         return lexicon, 0, [memo_key]
-    from .speech import draft  # only a book with names to draft needs the drafting rules
-    from .voice.espeak import texts_to_phonemes
+    from ..speech import draft  # only a book with names to draft needs the drafting rules
+    from ..voice.espeak import texts_to_phonemes
 
     drafts_key = key("drafts", draft.data_version(), groups)
     kept = cache.get_json("drafts", drafts_key)
@@ -574,7 +574,7 @@ def _cover(
 ) -> tuple[bytes, str | None]:
     """The cover: the one book.yaml names, else the manuscript's own (an EPUB's), else a generated one
     (remembered in the cache: drawing it takes a while), with its cache key."""
-    from .m4b import cover
+    from ..m4b import cover
 
     if meta.cover is not None:
         return cover.cover_image(meta), None
@@ -600,7 +600,7 @@ def _fingerprint(
     jobs: tuple[ChapterJob, ...], scripts: tuple[ChapterScript, ...], meta: Metadata, art: bytes
 ) -> str:
     """Everything the finished file depends on: the chapters' audio, their titles, the tags and the cover."""
-    from .m4b.ffmetadata import chapter_title
+    from ..m4b.ffmetadata import chapter_title
 
     fields = meta.key_fields()
     return key(
