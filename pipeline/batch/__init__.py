@@ -33,18 +33,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import build as building
-from . import tools
-from .audio.cache import Cache, default_root
-from .audio.jobs import EngineSpec
-from .audio.render import Renderer
-from .audio.units import Unit, UnitResult, units
-from .audio.workers import EngineMismatch, init_pool_worker, our_environment, pool_context, render_unit
+from .. import build as building
+from .. import tools
+from ..audio.cache import Cache, default_root
+from ..audio.jobs import EngineSpec
+from ..audio.render import Renderer
+from ..audio.units import Unit, UnitResult, units
+from ..audio.workers import EngineMismatch, init_pool_worker, our_environment, pool_context, render_unit
+from ..errors import AudiobookError, InputError, MissingDependency
+from ..progress import Reporter, Silent
+from ..text import source
+from ..voice import DEFAULT
 from .catalogue import Entry, book_folder, read_catalogue
-from .errors import AudiobookError, InputError, MissingDependency
-from .progress import Reporter, Silent
-from .text import source
-from .voice import DEFAULT
 
 log = logging.getLogger(__name__)
 

@@ -21,11 +21,11 @@ import socket
 from pathlib import Path
 from typing import Any
 
-from .audio.jobs import EngineSpec
-from .audio.units import Unit
-from .audio.workers import EngineMismatch, engine_for, render_unit
-from .errors import AudiobookError, InputError, MissingDependency
-from .progress import Reporter
+from ..audio.jobs import EngineSpec
+from ..audio.units import Unit
+from ..audio.workers import EngineMismatch, engine_for, render_unit
+from ..errors import AudiobookError, InputError, MissingDependency
+from ..progress import Reporter
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def _import():
 
 def worker_check(spec: EngineSpec | None, cache_root: str) -> dict[str, Any]:
     """Run on a worker: its engine identity for `spec`, and whether it has ffmpeg and can write the cache."""
-    from . import tools
+    from .. import tools
 
     answer: dict[str, Any] = {"host": socket.gethostname(), "pid": os.getpid()}
     try:
