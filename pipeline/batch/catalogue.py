@@ -2,7 +2,7 @@
 
 In: the catalogue's path. Out: one `Entry` per book (its source, what the catalogue says about it, and
 where that was said, for messages), and `book_folder`, the DIR/Author/Title/ layout Audiobookshelf scans.
-A bad list is an InputError naming the file and line; batch.py builds the books.
+A bad list is an InputError naming the file and line; `schedule` builds the books.
 """
 
 from __future__ import annotations
