@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 import psutil  # noqa: E402
 
-from pipeline.cluster import dask_environment  # noqa: E402
+from pipeline.batch.cluster import dask_environment  # noqa: E402
 from tests import catalogue  # noqa: E402
 
 WORKERS = 2

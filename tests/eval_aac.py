@@ -7,7 +7,7 @@ installed) the first book (script/) is narrated as the build narrates it (the le
 normalisation: speech.narration), every line synthesized by the project's own engine class, trimmed and
 joined with the build's pauses, and levelled as the build levels it (the voice's calibrated gain and the
 peak limiter: audio.level). That hour is then encoded with ffmpeg's native AAC encoder, `-aac_coder fast`
-and `-aac_coder twoloop` at 48, 64 and 96 kb/s (the build's other flags: render.Encoder.arguments, raw
+and `-aac_coder twoloop` at 48, 64 and 96 kb/s (the build's other flags: jobs.Encoder.arguments, raw
 ADTS as the build writes it), decoded, and compared with the levelled original:
   - encode CPU seconds of the ffmpeg process (user + system) and the speed as a multiple of real time;
   - size: the AAC frames as the M4B holds them (ADTS headers taken off), and kB per minute of audio;
@@ -47,15 +47,11 @@ sys.path.insert(0, str(ROOT))
 from pipeline import tools  # noqa: E402
 from pipeline.audio import aac, level  # noqa: E402
 from pipeline.audio.cache import Cache  # noqa: E402
+from pipeline.audio.calibration import calibrated_gain  # noqa: E402
+from pipeline.audio.jobs import AUDIO_SETTINGS, Encoder, SentenceJob  # noqa: E402
 
 # _synthesized: a line as the build's worker synthesizes it (trimmed; a line in two languages piece by piece).
-from pipeline.audio.render import (  # noqa: E402
-    AUDIO_SETTINGS,
-    Encoder,
-    SentenceJob,
-    _synthesized,
-    calibrated_gain,
-)
+from pipeline.audio.workers import _synthesized  # noqa: E402
 from pipeline.build import with_drafts  # noqa: E402
 from pipeline.speech.lexicon import Lexicon  # noqa: E402
 from pipeline.speech.narration import narrate  # noqa: E402

@@ -16,7 +16,8 @@ from ..errors import ToolError
 from ..model import ChapterKind, ChapterMark, Metadata
 from ..speech.narration import ChapterScript
 from .aac import FRAME
-from .render import ChapterJob, Renderer, SegmentInfo, cached
+from .jobs import ChapterJob, SegmentInfo, cached
+from .render import Renderer
 
 
 @dataclass(frozen=True, slots=True)

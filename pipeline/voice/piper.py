@@ -375,7 +375,7 @@ class PiperEngine:
         voice = self.loaded()
         id_map = voice.config.phoneme_id_map
         # No peak normalisation: Piper's default scales every sentence to full scale, which would make the
-        # level jump from sentence to sentence; the pipeline levels the voice once (render.calibrated_gain).
+        # level jump from sentence to sentence; the pipeline levels the voice once (audio/calibration.py).
         settings = SynthesisConfig(length_scale=self._length_scale, normalize_audio=False)
         pieces = []
         phonemized = self.phonemize_foreign(text, language) if language else self.phonemize(text)

@@ -7,8 +7,10 @@ from dataclasses import replace
 
 import pytest
 
-from pipeline.audio import render
+from pipeline.audio import units, workers
 from pipeline.audio.cache import Cache
+from pipeline.audio.calibration import calibrated_gain
+from pipeline.audio.jobs import Encoder, EngineSpec, plan
 from pipeline.speech.lexicon import Lexicon
 from pipeline.speech.narration import narrate
 from pipeline.text import source
@@ -18,8 +20,8 @@ from pipeline.voice import make_engine
 def planned(book, cache: Cache):
     engine = make_engine("silent")
     scripts = narrate(source.load(book).book, lexicon=Lexicon.empty(), notation=engine.NOTATION)
-    gain = render.calibrated_gain(engine, cache)
-    jobs = render.plan(scripts, identity=engine.identity(), gain=gain, encoder=render.Encoder())
+    gain = calibrated_gain(engine, cache)
+    jobs = plan(scripts, identity=engine.identity(), gain=gain, encoder=Encoder())
     return engine, jobs
 
 
@@ -27,25 +29,45 @@ def planned(book, cache: Cache):
 def test_units_cover_exactly_the_missing_segments_in_book_order(tmp_path, book, size):
     cache = Cache(tmp_path / "cache")
     engine, jobs = planned(book, cache)
-    spec = render.EngineSpec("silent")
-    units = render.units(jobs, cache, spec=spec, identity=engine.identity(), size=size)
-    assert all(0 < unit.segments <= size for unit in units)
-    order = [(job.number, s.key) for unit in units for job in unit.jobs for s in job.segments]
+    spec = EngineSpec("silent")
+    cut = units.units(jobs, cache, spec=spec, identity=engine.identity(), size=size)
+    assert all(0 < unit.segments <= size for unit in cut)
+    order = [(job.number, s.key) for unit in cut for job in unit.jobs for s in job.segments]
     assert order == [(job.number, s.key) for job in jobs for s in job.segments]
     # Render the first unit: the next cut leaves out what it put in the cache.
-    done = render.render_unit(units[0])
-    assert sum(r.encoded for r in done.rendered) == units[0].segments and done.peak_rss > 0
-    again = render.units(jobs, cache, spec=spec, identity=engine.identity(), size=size)
+    done = workers.render_unit(cut[0])
+    assert sum(r.encoded for r in done.rendered) == cut[0].segments and done.peak_rss > 0
+    again = units.units(jobs, cache, spec=spec, identity=engine.identity(), size=size)
     assert [s.key for u in again for j in u.jobs for s in j.segments] == [k for _, k in order][
-        units[0].segments :
+        cut[0].segments :
     ]
 
 
 def test_a_unit_keyed_for_another_engine_is_refused_and_caches_nothing(tmp_path, book):
     cache = Cache(tmp_path / "cache")
     engine, jobs = planned(book, cache)
-    unit = render.units(jobs, cache, spec=render.EngineSpec("silent"), identity=engine.identity(), size=50)[0]
+    unit = units.units(jobs, cache, spec=EngineSpec("silent"), identity=engine.identity(), size=50)[0]
     other = replace(unit, identity=engine.identity().replace("silent:1", "silent:2"))
-    with pytest.raises(render.EngineMismatch, match="silent:2"):
-        render.render_unit(other)
+    with pytest.raises(workers.EngineMismatch, match="silent:2"):
+        workers.render_unit(other)
     assert not list((tmp_path / "cache").rglob("*.pcm")) and not list((tmp_path / "cache").rglob("*.aac"))
+
+
+def test_the_forkserver_preloads_the_module_every_worker_function_is_in():
+    """A preload name that is not importable is skipped without a word: each worker would then import the
+    audio stage itself. Every function a pool or process runs (a build's, a batch's, a calibration's) must be
+    in the module the forkserver imports."""
+    run_in_workers = (
+        workers.init_worker,
+        workers.render_chapter,
+        workers.levelled,
+        workers.init_pool_worker,
+        workers.render_unit,
+        workers._calibrate,
+    )
+    context = workers.pool_context()
+    from multiprocessing import forkserver
+
+    preloaded = forkserver._forkserver._preload_modules
+    assert context.get_start_method() == "forkserver"
+    assert {f.__module__ for f in run_in_workers} <= set(preloaded)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.audio.render import ChapterJob, Encoder
+from pipeline.audio.jobs import ChapterJob, Encoder
 from pipeline.audio.timeline import TimedChapter, TimedSentence
 from pipeline.build import BuildOptions
 from pipeline.editing import proof

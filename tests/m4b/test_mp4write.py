@@ -29,7 +29,7 @@ from pipeline.runner import run
 
 RATE = 22050
 METADATA = Metadata(title="Joined", author="Test Author", voice="en-us")
-# Segment lengths in samples (whole frames, as audio/render.py pads them), grouped into chapters
+# Segment lengths in samples (whole frames, as audio/workers.py pads them), grouped into chapters
 SEGMENTS = [[4096, 2048], [8192], [1024, 3072, 5120]]
 TITLES = ["Opening Credits", "Глава 2 — «Kamenev» 😀", "A title\nover two lines"]
 

@@ -95,7 +95,7 @@ def test_a_local_cluster_makes_the_same_books(procs, tmp_path, reference):
 def test_a_scheduler_with_two_workers_survives_a_worker_killed_mid_batch(procs, tmp_path, reference):
     from distributed import Client
 
-    from pipeline.cluster import dask_environment
+    from pipeline.batch.cluster import dask_environment
 
     books, expected = reference
     address = scheduler(procs, tmp_path)
@@ -137,7 +137,7 @@ def _profiling() -> bool:
 
 def test_kill_9_during_a_local_cluster_batch(procs, tmp_path, reference):
     """The process killed is the one encoding: on Dask, a worker's rendering child (`python -m
-    pipeline.cluster`); the worker runs the unit again in a new child."""
+    pipeline.batch.cluster`); the worker runs the unit again in a new child."""
     books, expected = reference
     out, cache, report = tmp_path / "out", tmp_path / "cache", tmp_path / "report.json"
     proc = batch(procs, books, out, cache, "local:2", report)

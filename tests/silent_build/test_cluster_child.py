@@ -1,4 +1,4 @@
-"""On a Dask worker a unit is rendered in the worker's own lean child process (`render_in_child`): the same
+"""On a Dask worker a unit is rendered in the worker's own lean child process (`pipeline.batch.cluster.render_in_child`): the same
 cache entries as rendering it in place, the unit's own error back with its type, and a child killed
 mid-unit replaced and the unit run again. Needs no Dask: the child is plain Python."""
 
@@ -12,9 +12,10 @@ from dataclasses import replace
 import psutil
 import pytest
 
-from pipeline import cluster
-from pipeline.audio import render
+from pipeline.audio import units, workers
 from pipeline.audio.cache import Cache
+from pipeline.audio.jobs import EngineSpec
+from pipeline.batch import cluster
 from tests.audio.test_units import planned
 from tests.processes import wait_for
 
@@ -42,9 +43,9 @@ def test_a_unit_rendered_in_the_child_makes_the_same_cache_entries(tmp_path, boo
     here, there = Cache(tmp_path / "here"), Cache(tmp_path / "there")
     engine, jobs = planned(book, here)
     planned(book, there)
-    spec = render.EngineSpec("silent")
-    unit = render.units(jobs, here, spec=spec, identity=engine.identity(), size=1000)[0]
-    in_place = render.render_unit(unit)
+    spec = EngineSpec("silent")
+    unit = units.units(jobs, here, spec=spec, identity=engine.identity(), size=1000)[0]
+    in_place = workers.render_unit(unit)
     moved = replace(unit, cache_root=str(there.root))
     in_child = cluster.render_in_child(moved)
     assert in_child.worker != in_place.worker  # another process did it
@@ -57,9 +58,9 @@ def test_a_unit_rendered_in_the_child_makes_the_same_cache_entries(tmp_path, boo
 def test_the_units_own_error_comes_back_with_its_type(tmp_path, book, children):
     cache = Cache(tmp_path / "cache")
     engine, jobs = planned(book, cache)
-    unit = render.units(jobs, cache, spec=render.EngineSpec("silent"), identity=engine.identity(), size=50)[0]
+    unit = units.units(jobs, cache, spec=EngineSpec("silent"), identity=engine.identity(), size=50)[0]
     other = replace(unit, identity=engine.identity().replace("silent:1", "silent:2"))
-    with pytest.raises(render.EngineMismatch, match="silent:2"):
+    with pytest.raises(workers.EngineMismatch, match="silent:2"):
         cluster.render_in_child(other)
     assert children and children[0].proc.poll() is None  # a refused unit does not cost the child
 
@@ -67,9 +68,7 @@ def test_the_units_own_error_comes_back_with_its_type(tmp_path, book, children):
 def test_a_child_killed_mid_unit_is_replaced_and_the_unit_runs_again(tmp_path, book, children):
     cache = Cache(tmp_path / "cache")
     engine, jobs = planned(book, cache)
-    unit = render.units(jobs, cache, spec=render.EngineSpec("silent"), identity=engine.identity(), size=1000)[
-        0
-    ]
+    unit = units.units(jobs, cache, spec=EngineSpec("silent"), identity=engine.identity(), size=1000)[0]
     first = cluster._Child()
     cluster._idle.append(first)
     answer: list = []
@@ -88,5 +87,5 @@ def test_a_child_killed_mid_unit_is_replaced_and_the_unit_runs_again(tmp_path, b
     assert not thread.is_alive() and answer, "the unit did not finish in a new child"
     assert first.proc.wait(timeout=10) == -signal.SIGKILL
     assert sum(r.encoded for r in answer[0].rendered) == unit.segments  # all of it, in the new child
-    assert render.units(jobs, cache, spec=unit.spec, identity=unit.identity, size=1000) == []
+    assert units.units(jobs, cache, spec=unit.spec, identity=unit.identity, size=1000) == []
     assert children and children[0] is not first

@@ -112,7 +112,9 @@ STAGES = (
     "pipeline.text.source",
     "pipeline.speech",
     "pipeline.voice",
+    "pipeline.audio.jobs",
     "pipeline.audio.render",
+    "pipeline.audio.workers",
     "pipeline.m4b.package",
 )
 

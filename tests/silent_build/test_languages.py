@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from pipeline.audio import render
 from pipeline.audio.cache import key
+from pipeline.audio.jobs import sentence_key
 from pipeline.build import BuildOptions, build
 from pipeline.cli import main
 from pipeline.model import Piece
@@ -80,9 +80,9 @@ def test_languages_can_be_turned_off(passage, capsys):
 
 
 def test_language_is_in_the_cache_key_only_of_sentences_in_two_languages():
-    english = render.sentence_key("espeak:x", "Anna Pavlovna smiled.")
+    english = sentence_key("espeak:x", "Anna Pavlovna smiled.")
     assert english == key("sentence", "espeak:x", "Anna Pavlovna smiled.")  # as before this change
     spoken = "Je vous aime. said he."
-    french = render.sentence_key("espeak:x", spoken, (Piece("Je vous aime.", "fr"), Piece("said he.", "en")))
-    latin = render.sentence_key("espeak:x", spoken, (Piece("Je vous aime.", "la"), Piece("said he.", "en")))
-    assert len({english, french, latin, render.sentence_key("espeak:x", spoken)}) == 4
+    french = sentence_key("espeak:x", spoken, (Piece("Je vous aime.", "fr"), Piece("said he.", "en")))
+    latin = sentence_key("espeak:x", spoken, (Piece("Je vous aime.", "la"), Piece("said he.", "en")))
+    assert len({english, french, latin, sentence_key("espeak:x", spoken)}) == 4

@@ -12,7 +12,7 @@ cache; a worker that differs from this client is not given the work, so it canno
 eSpeak NG under this engine's keys (and the unit itself refuses if its worker's engine differs).
 
 A Dask worker does not render a unit itself: it hands it to a lean child process of its own (`python -m
-pipeline.cluster`, started on first use and kept), which has imported only the audio stage, as a pool
+pipeline.batch.cluster`, started on first use and kept), which has imported only the audio stage, as a pool
 worker has. Rendering in the worker process itself cost about 1.5 times the CPU of a pool worker (measured
 on 2 workers: forking each sentence from an 80 MB process with an event loop and Dask's sampling profiler
 beside it); the child brings it back to the pool's. Dask's own periodic work is turned down too
@@ -34,9 +34,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .audio import render
-from .errors import AudiobookError, InputError, MissingDependency
-from .progress import Reporter
+from ..audio.jobs import EngineSpec
+from ..audio.units import Unit, UnitResult
+from ..audio.workers import EngineMismatch, engine_for, render_unit
+from ..errors import AudiobookError, InputError, MissingDependency
+from ..progress import Reporter
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +75,9 @@ def _import():
     return distributed
 
 
-def worker_check(spec: render.EngineSpec | None, cache_root: str) -> dict[str, Any]:
+def worker_check(spec: EngineSpec | None, cache_root: str) -> dict[str, Any]:
     """Run on a worker: its engine identity for `spec`, and whether it has ffmpeg and can write the cache."""
-    from . import tools
+    from .. import tools
 
     answer: dict[str, Any] = {"host": socket.gethostname(), "pid": os.getpid()}
     try:
@@ -99,7 +101,7 @@ def worker_check(spec: render.EngineSpec | None, cache_root: str) -> dict[str, A
         return answer
     if spec is not None:
         try:
-            answer["identity"] = render.engine_for(spec).identity()
+            answer["identity"] = engine_for(spec).identity()
         except AudiobookError as exc:
             answer["problem"] = str(exc)
     return answer
@@ -150,10 +152,10 @@ class DaskWorkers:
                     fix="start it with `dask scheduler`, and check the address and port",
                 ) from None
         self.workers = max(1, sum(self.client.nthreads().values()))
-        self._allowed: dict[tuple[render.EngineSpec, str], list[str]] = {}
+        self._allowed: dict[tuple[EngineSpec, str], list[str]] = {}
         self.peak_rss = 0
 
-    def _workers_for(self, spec: render.EngineSpec, identity: str) -> list[str]:
+    def _workers_for(self, spec: EngineSpec, identity: str) -> list[str]:
         """The workers whose engine for `spec` is this client's (asked once per engine)."""
         if (spec, identity) not in self._allowed:
             answers = self.client.run(worker_check, spec, self.cache_root, on_error="return")
@@ -179,7 +181,7 @@ class DaskWorkers:
                     "start them with " + " ".join(f"{k}={v}" for k, v in dask_environment().items())
                 )
             if not allowed:
-                raise render.EngineMismatch(
+                raise EngineMismatch(
                     "no worker of the cluster can make this audio: " + "; ".join(refused),
                     fix="install the same audiobook-pipeline, eSpeak NG and ffmpeg on the workers as here "
                     "(`pip install -e '.[cluster]'` from the same checkout), and give them the same cache path",
@@ -187,7 +189,7 @@ class DaskWorkers:
             self._allowed[spec, identity] = allowed
         return self._allowed[spec, identity]
 
-    def submit(self, unit: render.Unit, *, priority: int):
+    def submit(self, unit: Unit, *, priority: int):
         return self.client.submit(
             render_in_child,
             unit,
@@ -246,7 +248,7 @@ class _Child:
             stdout=subprocess.PIPE,
         )
 
-    def call(self, unit: render.Unit) -> render.UnitResult:
+    def call(self, unit: Unit) -> UnitResult:
         assert self.proc.stdin is not None and self.proc.stdout is not None
         try:
             _send(self.proc.stdin, unit)
@@ -274,7 +276,7 @@ _idle: list[_Child] = []
 _idle_lock = threading.Lock()
 
 
-def render_in_child(unit: render.Unit) -> render.UnitResult:
+def render_in_child(unit: Unit) -> UnitResult:
     """Run on a Dask worker: render `unit` in one of this worker's rendering processes (one per thread that
     is rendering, kept between units). Memory reported is the worker's plus its child's."""
     with _idle_lock:
@@ -319,7 +321,7 @@ def _serve() -> None:
         except EOFError:
             return
         try:
-            answer: tuple[bool, Any] = (True, render.render_unit(unit))
+            answer: tuple[bool, Any] = (True, render_unit(unit))
         except BaseException as exc:  # the unit's error goes back to the worker, which raises it
             answer = (False, exc)
         try:

@@ -2,7 +2,7 @@
 
 In: the catalogue's path. Out: one `Entry` per book (its source, what the catalogue says about it, and
 where that was said, for messages), and `book_folder`, the DIR/Author/Title/ layout Audiobookshelf scans.
-A bad list is an InputError naming the file and line; batch.py builds the books.
+A bad list is an InputError naming the file and line; `schedule` builds the books.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import files
-from .errors import InputError
-from .text import manuscript, metadata, source, yamlfile
+from .. import files
+from ..errors import InputError
+from ..text import manuscript, metadata, source, yamlfile
 
 BOOK_SUFFIXES = (*manuscript.SUFFIXES, ".epub")
 CATALOGUE_SUFFIXES = (".csv", ".yaml", ".yml")
@@ -82,7 +82,7 @@ def _readable(candidate: Path) -> bool:
 
 def _reads_epub() -> bool:
     try:
-        from .text import epub  # noqa: F401  (another issue adds the reader)
+        from ..text import epub  # noqa: F401  (another issue adds the reader)
     except ImportError:
         return False
     return True
