@@ -49,3 +49,29 @@ def run(
             fix=f"run again with -v to see all of {Path(args[0]).name}'s output; check the disk has space",
         )
     return proc
+
+
+def start(argv: Sequence[str | Path], *, what: str) -> subprocess.Popen[bytes]:
+    """Start `argv` (never through a shell) as a long-lived helper that talks over its stdin and stdout;
+    its stderr is left as ours, so what it logs reaches our log. `stop()` ends it."""
+    args = [str(a) for a in argv]
+    log.debug("starting: %s", shlex.join(args))
+    try:
+        return subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    except FileNotFoundError as exc:
+        raise MissingDependency(
+            f"{what}: cannot run {args[0]!r}: {exc.strerror}",
+            fix="reinstall with `make setup`, or check the program path you set",
+        ) from exc
+
+
+def stop(proc: subprocess.Popen[bytes], *, timeout: float = 30.0) -> int:
+    """End a helper from `start()`: close its input (it should exit at end of input), wait, and kill it if
+    it is still there after `timeout` seconds. Its exit code."""
+    if proc.stdin:
+        proc.stdin.close()
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait()

@@ -27,13 +27,13 @@ import pickle
 import re
 import socket
 import struct
-import subprocess
 import sys
 import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from .. import runner
 from ..audio.jobs import EngineSpec
 from ..audio.units import Unit, UnitResult
 from ..audio.workers import EngineMismatch, engine_for, render_unit
@@ -242,11 +242,7 @@ class _Child:
     """One rendering process: units in on its stdin, results (or the unit's exception) out on its stdout."""
 
     def __init__(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", __name__],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-        )
+        self.proc = runner.start([sys.executable, "-m", __name__], what="starting a rendering process")
 
     def call(self, unit: Unit) -> UnitResult:
         assert self.proc.stdin is not None and self.proc.stdout is not None
@@ -263,13 +259,7 @@ class _Child:
         return value
 
     def close(self) -> None:
-        if self.proc.stdin:
-            self.proc.stdin.close()  # it exits when its input ends
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        runner.stop(self.proc)  # it exits when its input ends
 
 
 _idle: list[_Child] = []

@@ -89,3 +89,17 @@ def test_a_child_killed_mid_unit_is_replaced_and_the_unit_runs_again(tmp_path, b
     assert sum(r.encoded for r in answer[0].rendered) == unit.segments  # all of it, in the new child
     assert units.units(jobs, cache, spec=unit.spec, identity=unit.identity, size=1000) == []
     assert children and children[0] is not first
+
+
+def test_the_readme_starts_workers_with_the_settings_the_batch_uses():
+    """What the README tells a cluster's operator to export is what the LocalCluster's workers get."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    for name, value in cluster.dask_environment().items():
+        assert f"{name}={value}" in readme
+    pytest.importorskip("distributed")  # its defaults are registered when it is imported
+    import dask
+
+    for key, value in cluster.DASK_SETTINGS.items():
+        assert dask.config.get(key) != value  # each one changes a default (or it need not be there)
