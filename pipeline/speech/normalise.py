@@ -274,7 +274,10 @@ def speakable(text: str, *, language: str = "en") -> str:
     text = _SLASH.sub(", ", text)
     text = _tidy(text)
     if english:
-        text = conventions.forms_of_address(text)  # tidying may have made an initial of "M:.Krug"
+        # Tidying may have joined a word to its full stop ("Jan ." and "Jan:." become "Jan."): read such an
+        # abbreviation now, as a second reading of this text would; and an initial of "M:.Krug".
+        text = _abbreviations(text)
+        text = conventions.forms_of_address(text)
     return _PLACEHOLDERS.sub(lambda m: kept[ord(m[0]) - 0xF0000], text)
 
 

@@ -280,6 +280,8 @@ def test_speakable_keeps_every_word(text: str) -> None:
 @settings(max_examples=300, deadline=None)
 @given(_ANY_TEXT | _BOOKISH)
 @example("0Chapter‘I")  # a number glued to "Chapter" hid the numeral until the number was read
+@example("Jan .")  # tidying joined "Jan" to its stop, and the second reading expanded it
+@example("in Oct\t. 1812")
 def test_speakable_is_idempotent(text: str) -> None:
     once = speakable(text)
     assert speakable(once) == once
