@@ -29,6 +29,24 @@ ffmpeg encode 26.1 s):
 About 55 CPU-seconds against the floor's 32: on 2 cores the build's best is about 27 s plus its serial part.
 Since then the workers' server preloads the audio stage and starts early, calibration runs beside the
 narration, and a cold book goes to the workers in pieces (largest first); see the README for the figures.
+
+After those changes (2026-12-02, the same measure, one run, wall 29.5 s, load under 1):
+  ffmpeg                 34.2 s  as above (the encode itself ~26 s)
+  synthesis children    ~10 s    read from the workers' waited-for children less their ffmpeg
+  workers' own Python    4.7 s   (7.4 before: the audio stage is imported once, in the forkserver)
+  parent                 2.1 s;  forkserver 0.4 s
+About 51 CPU-seconds: 0.6x a floor of 29-32 s (17.5-19 s on 2 cores) allows 35-38, so ~7-10 s beside the
+floor's own synthesis and encode, against ~20 s now (encoder start-ups and limiter ~8 s, forks ~4 s, the
+workers' Python, the parent). That is the next design question: per-paragraph lines, or an encoder kept
+open across lines, both of which change the bytes.
+
+Piper, cold build of the first 1,500 words (9.6 minutes of audio), the same measure, one run:
+  synthesis children    86.8 s   one single-threaded onnxruntime session per worker, a fork per sentence
+  workers' own Python    4.5 s;  ffmpeg 3.8 s;  parent 1.4 s;  forkserver 0.3 s
+About 97 CPU-seconds in 58.1 s of wall; bare Piper (PiperVoice, onnxruntime's own threads) on the same
+lines: 103.5 CPU-seconds in 55.2 s of wall, 1.88 cores. Bare Piper already uses both cores, so on 2 cores
+no build can come near 0.6x of it: the build's bound is its ~97 CPU-seconds over 2 cores, ~0.9x.
+(`taskset -c 0` does not hold onnxruntime to one core: it sets its threads' affinity itself.)
 """
 
 from __future__ import annotations

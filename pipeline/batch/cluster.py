@@ -244,19 +244,17 @@ class _Child:
     def __init__(self) -> None:
         self.proc = runner.start([sys.executable, "-m", __name__], what="starting a rendering process")
 
-    def call(self, unit: Unit) -> UnitResult:
+    def call(self, unit: Unit) -> tuple[bool, Any]:
+        """(True, the unit's result) or (False, the exception the unit raised there)."""
         assert self.proc.stdin is not None and self.proc.stdout is not None
         try:
             _send(self.proc.stdin, unit)
-            ok, value = _receive(self.proc.stdout)
+            return _receive(self.proc.stdout)
         except (OSError, EOFError):
             self.proc.wait()
             raise ChildDied(
                 f"the rendering process {self.proc.pid} ended (exit {self.proc.returncode}) during a unit"
             ) from None
-        if not ok:
-            raise value
-        return value
 
     def close(self) -> None:
         runner.stop(self.proc)  # it exits when its input ends
@@ -275,23 +273,25 @@ def render_in_child(unit: Unit) -> UnitResult:
         if child is None or child.proc.poll() is not None:
             child = _Child()
         try:
-            result = child.call(unit)
+            ok, value = child.call(unit)
             break
         except ChildDied:
             child = None
             if attempt == ATTEMPTS:
                 raise
             log.warning("a rendering process died during a unit; running the unit again in a new one")
-        except BaseException:
-            with _idle_lock:
-                _idle.append(child)
+        except BaseException:  # between a question and its answer: this child cannot be asked again
+            child.proc.kill()
+            child.close()
             raise
     with _idle_lock:
-        _idle.append(child)
+        _idle.append(child)  # it answered, so it is ready for the next unit
+    if not ok:
+        raise value
     import resource
 
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    return replace(result, peak_rss=result.peak_rss + own)
+    return replace(value, peak_rss=value.peak_rss + own)
 
 
 def _serve() -> None:
