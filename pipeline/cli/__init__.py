@@ -4,7 +4,8 @@ Each module here holds a group of commands with their options: `book` (build, ch
 serve), `catalogue` (batch), `editing` (lint, lexicon, say, check-audio), `upkeep` (cache, doctor); `args`
 what they share.
 
-Exit codes: 0 success, 1 a tool or engine failed, 2 bad input or usage, 3 a missing dependency, 130 Ctrl-C.
+Exit codes: 0 success, 1 a tool or engine failed, 2 bad input or usage, 3 a missing dependency, 130 Ctrl-C,
+143 stopped by SIGTERM (`kill`, a job scheduler, a timeout).
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from .. import __version__
@@ -36,11 +39,33 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the command is, so that it unwinds as Ctrl-C does."""
+
+
+def _terminate(signum, frame) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends it at once
+    raise Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
+    # By default SIGTERM ends Python at once, skipping every `finally`: a batch's or a build's worker pool
+    # (its forkserver and workers) was left running for ever. Unwound instead, the pools are shut down.
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        return _run(args)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return args.func(args)
     except AudiobookError as exc:
@@ -62,9 +87,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    except KeyboardInterrupt:
-        print("audiobook: interrupted; finished work is kept in the cache", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        stopped = "stopped (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
+        print(f"audiobook: {stopped}; finished work is kept in the cache", file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
 
 
 if __name__ == "__main__":

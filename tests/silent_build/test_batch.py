@@ -229,6 +229,28 @@ def test_an_interrupted_batch_redoes_no_finished_book(procs, tmp_path):
         assert (out / author / title / alone.name).read_bytes() == alone.read_bytes()
 
 
+def test_a_batch_stopped_by_sigterm_leaves_no_process_behind(procs, tmp_path):
+    """`kill`, a job scheduler or a timeout: the batch unwinds as Ctrl-C does (exit 143), and its worker
+    pool, forkserver and encoders go with it (Python's default for SIGTERM skipped the pool's shutdown and
+    left them running for ever)."""
+    books = tmp_path / "catalogue"
+    catalogue.write_catalogue(books, 4, words=(800, 1000))
+    proc = procs.audiobook(
+        "batch", books, "-o", tmp_path / "out", "--cache", tmp_path / "cache", "--engine", "silent", "-j", "2"
+    )
+    wait_for(lambda: encoding_worker(procs, proc), seconds=TIMEOUT, step=0.05, what="a worker encoding")
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143, err
+    assert "stopped (SIGTERM)" in err
+    left = wait_for(
+        lambda: [p for p in procs.alive() if p.pid != proc.pid] == [] or None,
+        seconds=30,
+        what="the batch's processes to end",
+    )
+    assert left
+
+
 def test_two_batches_over_one_output_folder(procs, tmp_path, books):
     out = tmp_path / "out"
     runs = [
