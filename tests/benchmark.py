@@ -181,6 +181,29 @@ def edit_one_entry(book: Path) -> None:
     lexicon.write_text(changed, encoding="utf-8")
 
 
+def asdr(*inputs: str) -> float:
+    """ffmpeg's asdr (signal-to-distortion ratio, dB) of the second input against the first; `inputs` are
+    ffmpeg's input arguments for both (each "-i FILE", with its format options before it if raw)."""
+    proc = subprocess.run(
+        [
+            str(tools.ffmpeg()),
+            "-hide_banner",
+            "-nostats",
+            *inputs,
+            "-lavfi",
+            "[0:a][1:a]asdr",
+            "-f",
+            "null",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found = re.findall(r"SDR ch0: (-?[\d.]+) dB", proc.stderr)
+    return float(found[-1]) if found else float("nan")
+
+
 def codecs(work: Path, wav: Path, *, bitrate: str) -> dict[str, dict[str, float]]:
     """Both AAC coders on the same speech: encode time (median of 3), size, and SDR of the decoded audio."""
     ffmpeg = str(tools.ffmpeg())
@@ -193,30 +216,10 @@ def codecs(work: Path, wav: Path, *, bitrate: str) -> dict[str, dict[str, float]
             times.append(seconds)
         decoded = work / f"{coder}.wav"
         subprocess.run([ffmpeg, "-v", "error", "-y", "-i", str(out), "-ac", "1", str(decoded)], check=True)
-        probe = subprocess.run(
-            [
-                ffmpeg,
-                "-hide_banner",
-                "-nostats",
-                "-i",
-                str(wav),
-                "-i",
-                str(decoded),
-                "-lavfi",
-                "[0:a][1:a]asdr",
-                "-f",
-                "null",
-                "-",
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        sdr = re.findall(r"SDR ch0: (-?[\d.]+) dB", probe.stderr)
         results[coder] = {
             "encode_s": statistics.median(times),
             "size_mb": out.stat().st_size / 1e6,
-            "sdr_db": float(sdr[-1]) if sdr else float("nan"),
+            "sdr_db": asdr("-i", str(wav), "-i", str(decoded)),
         }
     return results
 

@@ -31,7 +31,6 @@ import hashlib
 import importlib.util
 import json
 import os
-import re
 import resource
 import statistics
 import subprocess
@@ -57,6 +56,7 @@ from pipeline.speech.lexicon import Lexicon  # noqa: E402
 from pipeline.speech.narration import narrate  # noqa: E402
 from pipeline.text import source  # noqa: E402
 from pipeline.voice import make_engine  # noqa: E402
+from tests import benchmark  # noqa: E402
 
 CODERS = ("fast", "twoloop")
 BITRATES = ("48k", "64k", "96k")
@@ -213,25 +213,7 @@ def pesq_scores(reference16, degraded16, starts: list[float]) -> tuple[list[floa
 
 def sdr(reference: Path, decoded: Path, rate: int) -> float:
     """ffmpeg's asdr of the decoded audio against the original, in dB (as tests/benchmark.py measures it)."""
-    inputs = [*_raw(rate), "-i", str(reference), *_raw(rate), "-i", str(decoded)]
-    proc = subprocess.run(
-        [
-            str(tools.ffmpeg()),
-            "-hide_banner",
-            "-nostats",
-            *inputs,
-            "-lavfi",
-            "[0:a][1:a]asdr",
-            "-f",
-            "null",
-            "-",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    found = re.findall(r"SDR ch0: (-?[\d.]+) dB", proc.stderr)
-    return float(found[-1]) if found else float("nan")
+    return benchmark.asdr(*_raw(rate), "-i", str(reference), *_raw(rate), "-i", str(decoded))
 
 
 def aligned(decoded, reference) -> None:

@@ -25,6 +25,7 @@ import logging
 import os
 import pickle
 import re
+import resource
 import socket
 import struct
 import sys
@@ -288,8 +289,6 @@ def render_in_child(unit: Unit) -> UnitResult:
         _idle.append(child)  # it answered, so it is ready for the next unit
     if not ok:
         raise value
-    import resource
-
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     return replace(value, peak_rss=value.peak_rss + own)
 
