@@ -208,7 +208,13 @@ def test_an_interrupted_batch_redoes_no_finished_book(procs, tmp_path):
     books = tmp_path / "catalogue"
     catalogue.write_catalogue(books, 5, words=(500, 700))  # long enough to be interrupted between books
     out, cache = tmp_path / "out", tmp_path / "cache"
-    proc = procs.audiobook("batch", books, "-o", out, "--cache", cache, "--engine", "silent", "-j", "1")
+    # A shell's background job (`make test &`, nohup) ignores SIGINT, and so would the batch it inherits
+    # that from: Ctrl-C is given back to the batch, as a terminal would have it.
+    ignored = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        proc = procs.audiobook("batch", books, "-o", out, "--cache", cache, "--engine", "silent", "-j", "1")
+    finally:
+        signal.signal(signal.SIGINT, ignored)
     wait_for(lambda: list(out.glob("*/*/*.m4b")), seconds=TIMEOUT, what="a first finished book")
     proc.send_signal(signal.SIGINT)
     proc.communicate(timeout=120)
