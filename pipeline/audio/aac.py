@@ -1,10 +1,10 @@
-"""AAC for the audio stage: each segment's PCM (a paragraph) in, bit-exact raw ADTS out, and the ADTS reading
-that joining and the container writer need (frame counts, the stream's format).
+"""AAC for the audio stage: each spoken line's PCM in, bit-exact raw ADTS out, and the ADTS reading that
+joining and the container writer need (frame counts, the stream's format).
 
-Joining AAC: every separately encoded segment begins with one frame (1024 samples) of encoder priming, and
-raw ADTS carries no edit list to hide it, so each segment occupies exactly (its samples + 1024) in the joined
-stream, its own audio starting 1024 samples in. Segment PCM is a whole number of frames long, so the encoder
-adds no padding at the end, and segments begin and end in silence, so the joins cannot click.
+Joining AAC: every separately encoded line begins with one frame (1024 samples) of encoder priming, and raw
+ADTS carries no edit list to hide it, so each line occupies exactly (its samples + 1024) in the joined stream,
+its own audio starting 1024 samples in. Line PCM is a whole number of frames long, so the encoder adds no
+padding at the end, and lines begin and end in silence, so the joins cannot click.
 """
 
 from __future__ import annotations

@@ -1,10 +1,9 @@
 """What to render: every sentence and segment of a book, keyed by everything that shapes its audio.
 
 In: the narrated `ChapterScript`s, the engine's identity, the voice's gain and the encoder. Out: one
-`ChapterJob` per chapter, of `SegmentJob`s (a paragraph's spoken lines, or a title, each line with the pause
-after it; one AAC stream in the book) of `SentenceJob`s, each with its cache key, so a changed word
-re-synthesizes one sentence and re-encodes its paragraph, and a changed lexicon entry touches only the
-sentences that say the name. These small records are all that crosses to workers.
+`ChapterJob` per chapter, of `SegmentJob`s (a spoken line and the pause after it) of `SentenceJob`s, each
+with its cache key, so a changed word re-synthesizes and re-encodes one sentence, and a changed lexicon
+entry touches only the sentences that say the name. These small records are all that crosses to workers.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from dataclasses import dataclass
 
 from .. import tools
 from ..model import Piece
-from ..speech.narration import ChapterScript, Line
+from ..speech.narration import ChapterScript
 from . import level
 from .cache import Cache, key
 
@@ -97,51 +96,23 @@ class Rendered:
     encoded: int  # segments encoded (the rest came from the cache)
 
 
-LINES_PER_SEGMENT = 8  # at most: a longer paragraph is encoded in runs of this many lines
-
-
-def segment_lines(lines: tuple[Line, ...]) -> list[tuple[int, int]]:
-    """Where the chapter's segments begin and end in its lines: a run of one paragraph's lines (at most
-    LINES_PER_SEGMENT), or a line of its own (the title). A paragraph is encoded in one go: each encoder costs
-    ffmpeg a start-up, and an edit re-encodes only the paragraph it changed."""
-    runs: list[tuple[int, int]] = []
-    for number, line in enumerate(lines):
-        if (
-            runs
-            and line.paragraph is not None
-            and lines[runs[-1][0]].paragraph == line.paragraph
-            and runs[-1][1] - runs[-1][0] < LINES_PER_SEGMENT
-        ):
-            runs[-1] = (runs[-1][0], number + 1)
-        else:
-            runs.append((number, number + 1))
-    return runs
-
-
 def plan(
     scripts: tuple[ChapterScript, ...], *, identity: str, gain: float, encoder: Encoder
 ) -> tuple[ChapterJob, ...]:
     """Cache keys for every sentence and segment: everything that changes the audio is in them.
 
-    A segment is a paragraph's spoken lines (or a run of them, see `segment_lines`), each with the pause after
-    it; a title is a segment of its own. The chapter's lead-in silence goes with its first segment. An edit
-    re-synthesizes the sentences it changed and re-encodes the segments that hold them.
+    Every spoken line (a title or a sentence, with the pause after it) is a segment of its own: an edit
+    re-encodes only the sentences it changed. The chapter's lead-in silence goes with its first segment.
     """
     jobs = []
     encoder_identity = encoder.identity()
     for script in scripts:
         segments = []
-        for first, end in segment_lines(script.lines):
-            sentences = tuple(
-                SentenceJob(
-                    line.spoken,
-                    sentence_key(identity, line.spoken, line.pieces),
-                    line.pause_after,
-                    line.pieces,
-                )
-                for line in script.lines[first:end]
+        for number, line in enumerate(script.lines):
+            sentence = SentenceJob(
+                line.spoken, sentence_key(identity, line.spoken, line.pieces), line.pause_after, line.pieces
             )
-            lead_in = script.lead_in if first == 0 else 0
+            lead_in = script.lead_in if number == 0 else 0
             segment_key = key(
                 "segment",
                 identity,
@@ -149,9 +120,10 @@ def plan(
                 f"{gain:.2f}",
                 encoder_identity,
                 lead_in,
-                [[sentence.key, sentence.pause_after] for sentence in sentences],
+                sentence.key,
+                sentence.pause_after,
             )
-            segments.append(SegmentJob(segment_key, lead_in, sentences))
+            segments.append(SegmentJob(segment_key, lead_in, (sentence,)))
         words = sum(len(line.written.split()) for line in script.lines)
         jobs.append(ChapterJob(script.number, tuple(segments), gain, encoder, words))
     return tuple(jobs)

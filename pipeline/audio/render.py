@@ -1,7 +1,7 @@
 """Renders the book to encoded audio, segment by segment, in a pool of workers, reusing everything cached.
 
-A segment is a paragraph's spoken lines (or a chapter title), each with the pause after it: speech that ends
-in silence, so segments can be encoded on their own and joined without a sound at the join (see aac.py).
+A segment is one spoken line (a chapter title or a sentence) with the pause after it: speech that ends in
+silence, so segments can be encoded on their own and joined without a sound at the join (see aac.py).
 In: a book's `jobs.ChapterJob`s (keyed by `jobs.plan`). Out: every segment the cache lacks rendered into it
 (by `workers`, in pieces cut by `units.pieces`), and each chapter's `Rendered` counts. A small change is
 rendered in this process, without starting workers.

@@ -2,8 +2,8 @@
 
 In: a book's `ChapterJob`s and the cache. Out: `pieces` (runs of one chapter, largest first) for one build's
 pool, or `units` (runs of at most N segments, short chapters together, in book order) for a batch, whose
-workers render any book and voice (`workers.render_unit`). Each segment (a paragraph) is encoded alone:
-cutting between segments changes nothing in the audio.
+workers render any book and voice (`workers.render_unit`). Each segment is encoded alone: cutting changes
+nothing in the audio.
 """
 
 from __future__ import annotations

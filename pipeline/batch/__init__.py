@@ -5,7 +5,7 @@ of sources with per-book metadata) and `BatchOptions`. Out: every book in DIR/Au
 Audiobookshelf scans, and a `BatchResult` with a `BookReport` per book (`report`, also as JSON).
 
 How the work is spread: each book is read, narrated and keyed here (the client), and what its cache lacks is
-cut into units of at most `schedule.UNIT_SEGMENTS` paragraphs (a short chapter, several short chapters of
+cut into units of at most `schedule.UNIT_SEGMENTS` spoken lines (a short chapter, several short chapters of
 one book, or a run of a long chapter), so one long book never leaves workers idle. Units go to a pool of
 worker processes on this machine (`pool`), or to a Dask cluster (`cluster`, imported only for --cluster);
 either way a worker synthesizes each sentence in a child forked from a process that never speaks, so audio

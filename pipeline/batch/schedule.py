@@ -26,8 +26,7 @@ from ..text import source
 from .catalogue import Entry, book_folder
 from .report import BatchResult, BookReport, clock
 
-# Segments (a paragraph each) per unit at most, about 200 sentences: one ffmpeg run, seconds of work.
-UNIT_SEGMENTS = 60
+UNIT_SEGMENTS = 200  # spoken lines per unit of work at most: one ffmpeg run, a few seconds of a worker
 ATTEMPTS = 3  # a unit whose worker died is run again this many times in all (Dask: allowed-failures)
 STALL = 3600.0  # seconds without any unit finishing before the batch gives up
 

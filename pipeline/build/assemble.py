@@ -133,7 +133,7 @@ def finish(
             )
         report.note(
             f"{synthesized:,} of {total_sentences:,} sentences synthesized, {encoded} of {len(jobs)} chapters "
-            f"encoded ({encoded_segments} of {len(segments)} paragraphs), {len(jobs) - encoded} reused"
+            f"encoded ({encoded_segments} of {len(segments)} lines), {len(jobs) - encoded} reused"
         )
         segment_keys = [segment.key for segment in segments]
         cache.remember(

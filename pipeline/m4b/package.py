@@ -1,6 +1,6 @@
 """The package stage: AAC audio in, one chaptered, tagged .m4b out, written atomically.
 
-Two ways in: `assemble_m4b` joins chapters encoded separately (`audio.aac.encode_adts`, cached per paragraph) without
+Two ways in: `assemble_m4b` joins chapters encoded separately (`audio.aac.encode_adts`, cached per line) without
 encoding again, writing the container itself (mp4write.py); `write_m4b` encodes a whole book's PCM at once
 and lets ffmpeg's muxer add the chapters (`mux_m4b`), the reference the container writer is tested against.
 Both write both chapter formats (the QuickTime text track Apple reads and Nero `chpl`) and end in `tag_m4b`.

@@ -1,13 +1,13 @@
-"""A rebuild's M4B from the last one: the segments it already held are copied from it, not taken again one by
+"""A rebuild's M4B from the last one: the lines it already held are copied from it, not taken again one by
 one from the cache and out of their ADTS headers (which cost a one-word rebuild more than all the rest).
 
-A build records the `Layout` of the file it wrote: its fingerprint, each segment's key and frame
+A build records the `Layout` of the file it wrote: its fingerprint, each line's segment key and frame
 count in order, and the file's identity on disk once it is in place (size, modification and change times,
 inode). The next build of the same book uses the file only if it is still that file, untouched: the same
 identity (as git trusts a file its index has seen: any write, even one that keeps the size and sets the
 modification time back, moves the change time), its build tag holding the fingerprint, its frames in one
 run of the recorded length. Hashing the frames instead would cost more than all the rest of a one-word
-rebuild. The result is the same, byte for byte, as joining every segment from the cache.
+rebuild. The result is the same, byte for byte, as joining every line from the cache.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ class Layout:
 
     fingerprint: str
     file: tuple[int, ...]  # the file's `identity` once in place
-    segments: tuple[tuple[str, int], ...]  # each segment's key and its number of AAC frames
+    segments: tuple[tuple[str, int], ...]  # each line's segment key and its number of AAC frames
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -55,7 +55,7 @@ def identity(path: Path) -> tuple[int, ...]:
 
 @dataclass(frozen=True, slots=True)
 class Previous:
-    """The M4B a layout describes, checked: where each of its segments' frames are."""
+    """The M4B a layout describes, checked: where each of its lines' frames are."""
 
     run: mp4read.AudioRun
     path: Path
@@ -84,8 +84,8 @@ def previous(path: Path, layout: Layout | None) -> Previous | None:
 
 
 def parts(keys: Sequence[str], old: Previous | None, fresh: Iterable[bytes]) -> Iterator[bytes | Copied]:
-    """The container's parts for segments `keys` in order: frames copied from `old` for those it holds
-    (neighbours there joined into one copy), the next of `fresh` (each segment's ADTS) for the others."""
+    """The container's parts for lines `keys` in order: frames copied from `old` for the lines it holds
+    (neighbours there joined into one copy), the next of `fresh` (each line's ADTS) for the others."""
     fresh = iter(fresh)
     start = end = 0  # the frames of the copy being gathered, [start, end) in old's run
     offset = 0

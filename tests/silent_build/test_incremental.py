@@ -235,7 +235,7 @@ def test_prune_removes_what_killed_builds_left(tmp_path):
 
 
 def test_a_rebuild_copies_the_last_books_audio_unless_that_file_was_damaged(tmp_path, monkeypatch):
-    """After an edit, the paragraphs the last M4B holds are copied from it rather than read again one by one
+    """After an edit, the lines the last M4B holds are copied from it rather than read again one by one
     from the cache; a file changed since (a flipped byte in its audio) is not copied from. Either way the
     book is the one a cold build makes."""
     from pipeline.audio.cache import Cache
@@ -252,17 +252,17 @@ def test_a_rebuild_copies_the_last_books_audio_unless_that_file_was_damaged(tmp_
     monkeypatch.setattr(Cache, "get", counting)
     (book / "book.txt").write_text(BOOK.replace("The papers said little.", "The papers said nothing."))
     edited = run(book, out, cache)
-    assert read.count("aac") == 1  # the edited paragraph; the other five segments came from the last book
+    assert read.count("aac") == 1  # the edited sentence; the other eleven lines came from the last book
     cold = tmp_path / "cold"
     assert build_cold(book, cold).read_bytes() == edited.path.read_bytes()
 
     data = bytearray(edited.path.read_bytes())
-    data[-500] ^= 0xFF  # in the last paragraph's audio
+    data[-500] ^= 0xFF  # in the last line's audio
     edited.path.write_bytes(bytes(data))
     read.clear()
     (book / "book.txt").write_text(BOOK.replace("Nobody knew more.", "Nobody knew."))
     again = run(book, out, cache)
-    assert read.count("aac") == 6  # every segment (three titles, three paragraphs) from the cache
+    assert read.count("aac") == 12  # every line from the cache
     assert build_cold(book, tmp_path / "cold2").read_bytes() == again.path.read_bytes()
 
 
