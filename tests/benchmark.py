@@ -40,6 +40,24 @@ floor's own synthesis and encode, against ~20 s now (encoder start-ups and limit
 workers' Python, the parent). That is the next design question: per-paragraph lines, or an encoder kept
 open across lines, both of which change the bytes.
 
+Tried on 2026-12-02 (scratch measurements, same machine, old and new alternated; none kept):
+  - a segment per paragraph (at most 8 sentences; 127 encoders for the first book instead of 470): cold
+    13% faster (24.8 s against 28.5 s), but every edit re-encodes whole paragraphs: a one-word edit 1.17 s
+    (3.8% of cold, over the 3% target) and a lexicon-entry edit about 2.8x slower (12.5 s against 4.5 s,
+    load 5). Segments of a paragraph's lines up to 300 spoken characters (317 encoders): cold 27.4 s against
+    28.1 s (within the noise), the entry edit 16% slower.
+  - ffmpeg's per-encoder cost is not its start-up: an AAC encoder opens in about 2 ms and an ffmpeg process
+    starts in about 30 ms, but the same 64 minutes cost 36.1 CPU-s as 127 outputs in runs of 11 and 29.6 as
+    one stream a run (twice each): the encoders of one run go in lockstep on their own threads. Runs of 10,
+    20 or 40 outputs cost the same; one process per line costs more (47 against 39-41 CPU-s for 470 lines);
+    giving each input a later start (-itsoffset) so the encoders would take turns changed nothing, nor did
+    a filter per output (-af) instead of one filter graph.
+  - the encoder's own tools: with PNS, TNS, intensity and M/S stereo all off the bare encode of the hour is
+    23.4 user-seconds against 26.5 (12%), for a change in quality that the PESQ comparison has not covered.
+The floor's own work (22.7 s of encode and 5.6 s of synthesis on this machine) over 2 cores is 14.1 s, 0.49x
+the floor, with nothing else at all; per-sentence segments and per-sentence forks, which give the 3% edit and
+the byte-identical builds, cost about 20 CPU-seconds beside it, so 0.6x is not reachable here with them.
+
 Piper, cold build of the first 1,500 words (9.6 minutes of audio), the same measure, one run:
   synthesis children    86.8 s   one single-threaded onnxruntime session per worker, a fork per sentence
   workers' own Python    4.5 s;  ffmpeg 3.8 s;  parent 1.4 s;  forkserver 0.3 s
