@@ -19,8 +19,8 @@ the median of N rounds (3 unless told; every round starts from a fresh copy and 
 Where a cold build's seconds go (first book, eSpeak NG, 64 minutes of audio, 470 lines; CPU seconds by
 process over the whole tree, one run, 2026-12-01; the floor in the same sitting: synthesis 6.3 s + one
 ffmpeg encode 26.1 s):
-  ffmpeg                 37.3 s  the AAC encode (~26 s), ~13 ms of encoder start-up per line (~6 s: each line
-                                 is encoded alone so an edit re-encodes one sentence), volume + limiter
+  ffmpeg                 37.3 s  the AAC encode (~26 s), ~13 ms more per line (~6 s: each line is its own
+                                 encoder so an edit re-encodes one sentence; not start-up, see below), volume + limiter
                                  (~1.8 s an hour), the voice's first calibration (~0.5 s)
   synthesis children     ~8 s    eSpeak NG (~6.3 s) + a fork per sentence (~5 ms each from a worker)
   workers' own Python     7.4 s  fork parent side, trimming, cache writes, ADTS parsing, imports
@@ -36,7 +36,7 @@ After those changes (2026-12-02, the same measure, one run, wall 29.5 s, load un
   workers' own Python    4.7 s   (7.4 before: the audio stage is imported once, in the forkserver)
   parent                 2.1 s;  forkserver 0.4 s
 About 51 CPU-seconds: 0.6x a floor of 29-32 s (17.5-19 s on 2 cores) allows 35-38, so ~7-10 s beside the
-floor's own synthesis and encode, against ~20 s now (encoder start-ups and limiter ~8 s, forks ~4 s, the
+floor's own synthesis and encode, against ~20 s now (per-line encoders and limiter ~8 s, forks ~4 s, the
 workers' Python, the parent). That is the next design question: per-paragraph lines, or an encoder kept
 open across lines, both of which change the bytes.
 

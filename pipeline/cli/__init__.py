@@ -87,10 +87,12 @@ def _run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    except KeyboardInterrupt as exc:
-        stopped = "stopped (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
-        print(f"audiobook: {stopped}; finished work is kept in the cache", file=sys.stderr)
-        return 143 if isinstance(exc, Terminated) else 130
+    except Terminated:
+        print("audiobook: stopped (SIGTERM); finished work is kept in the cache", file=sys.stderr)
+        return 143
+    except KeyboardInterrupt:
+        print("audiobook: interrupted; finished work is kept in the cache", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":
